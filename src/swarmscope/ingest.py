@@ -1,0 +1,326 @@
+"""Ingest: input files -> validated, deduplicated rows of the actions table, in one transaction.
+
+Pipeline per file: the format's source adapter parses records into source batches; this module
+parses timestamps to UTC, checks the required fields (``platform``, ``action_id``, ``account``,
+``ts``, ``kind``), derives ``links`` (normalised URLs) and ``text_key``, and stages the rows as
+Parquet. At the end, rows whose ``(platform, action_id)`` is already in the case or repeats
+earlier in the same ingest are dropped and counted, and the rest become one new part of the
+actions table. All files of one call commit together or not at all (see :mod:`swarmscope.case`).
+
+Bad input: with ``on_error="stop"`` (the default) the first bad record raises
+:class:`~swarmscope.errors.IngestError` naming file, record, line, field and reason, and the case
+is left unchanged. With ``on_error="skip"`` bad records are written with their reasons to
+``CASE/rejects/<ingest id>.jsonl`` and counted in the report; nothing is dropped silently.
+
+Example::
+
+    >>> import swarmscope, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "posts.csv").write_text("id,user,time,msg\\n1,ann,2021-01-01T10:00:00Z,hello\\n")
+    >>> case = swarmscope.Case.init(d / "case")
+    >>> r = swarmscope.ingest(case, [d / "posts.csv"], format="csv",
+    ...                       mapping={"action_id": "id", "account": "user", "ts": "time", "text": "msg"})
+    >>> (r.added, r.duplicates, r.rejected)
+    (1, 0, 0)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .case import Case, Transaction
+from .engine import connect, sql_list
+from .errors import IngestError, UsageError
+from .schema import ACTIONS_SCHEMA
+from .sources.base import ReadContext, Source, SourceOptions
+from .sources.registry import detect_format, get_source
+from .text import TEXT_KEY_SQL
+from .timeparse import parse_timestamps
+from .urls import normalize_url
+
+#: (file index, bytes of that file consumed so far, size of that file)
+ProgressCallback = Callable[[int, int, int], None]
+
+REQUIRED = ("platform", "action_id", "account", "ts", "kind")
+
+
+@dataclass
+class FileReport:
+    """What one input file contributed."""
+
+    path: str
+    format: str
+    sha256: str
+    ingest_id: str
+    records: int = 0
+    added: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejects_file: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """Totals of one ingest call, and per-file detail."""
+
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def added(self) -> int:
+        return sum(f.added for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ingest(
+    case: Case | str | Path,
+    files: Iterable[str | Path],
+    format: str = "auto",
+    mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
+    ts_format: str | None = None,
+    tz: str | None = None,
+    ts_unit: str | None = None,
+    platform: str | None = None,
+    delimiter: str | None = None,
+    extra: str = "all",
+    on_error: str = "stop",
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest ``files`` into ``case`` (see the module docstring for the guarantees)."""
+    if on_error not in ("stop", "skip"):
+        raise UsageError("on_error must be 'stop' or 'skip'")
+    if not isinstance(case, Case):
+        case = Case.open(case)
+    paths = [Path(f) for f in files]
+    for p in paths:
+        if not p.is_file():
+            raise UsageError(f"{p}: no such file")
+    options = SourceOptions(
+        mapping=dict(mapping or {}), constants=dict(constants or {}), ts_format=ts_format,
+        tz=tz, ts_unit=ts_unit, platform=platform, delimiter=delimiter, extra_columns=extra,
+    )
+    report = IngestReport()
+    with case.transaction() as txn:
+        staged: list[Path] = []
+        rejects: dict[str, list[dict[str, Any]]] = {}
+        for i, path in enumerate(paths):
+            fmt = detect_format(path) if format == "auto" else format
+            source = get_source(fmt)(options)
+            sha = file_sha256(path)
+            fr = FileReport(path=str(path), format=fmt, sha256=sha, ingest_id=f"{txn.txid}-{i}")
+            out = txn.stage_path(f"staged-{i}.parquet")
+            rej = _ingest_file(source, path, fr, options, on_error, out,
+                               (lambda n, _i=i, _s=path.stat().st_size: progress(_i, n, _s))
+                               if progress else None)
+            if rej:
+                rejects[fr.ingest_id] = rej
+                fr.rejected = len(rej)
+            staged.append(out)
+            report.files.append(fr)
+        _dedupe_and_stage(case, txn, staged, report)
+        for fr in report.files:
+            if fr.ingest_id in rejects:
+                name = f"{fr.ingest_id}.jsonl"
+                rpath = txn.stage_path(name)
+                with open(rpath, "wb") as fh:
+                    for r in rejects[fr.ingest_id]:
+                        fh.write(orjson.dumps(r) + b"\n")
+                txn.add_file(f"rejects/{name}", rpath)
+                fr.rejects_file = f"rejects/{name}"
+            txn.record_ingest({
+                **{k: v for k, v in asdict(fr).items() if v is not None},
+                "path": str(Path(fr.path).resolve()),
+                "size": Path(fr.path).stat().st_size,
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "options": _options_record(options, on_error),
+            })
+    return report
+
+
+def _options_record(options: SourceOptions, on_error: str) -> dict[str, Any]:
+    rec: dict[str, Any] = {"on_error": on_error, "extra": options.extra_columns}
+    for key in ("mapping", "constants"):
+        if getattr(options, key):
+            rec[key] = dict(getattr(options, key))
+    for key in ("ts_format", "tz", "ts_unit", "platform", "delimiter"):
+        if getattr(options, key):
+            rec[key] = getattr(options, key)
+    return rec
+
+
+def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOptions,
+                 on_error: str, out: Path,
+                 progress: Callable[[int], None] | None) -> list[dict[str, Any]]:
+    ctx = ReadContext(path, str(path), options, on_error=on_error, file_key=fr.sha256[:16],
+                      progress=progress)
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="zstd")
+    bad_rows: list[tuple[int, str, str, Any]] = []
+    try:
+        for batch in source.read(ctx):
+            if batch.num_rows == 0:
+                continue
+            fr.records += batch.num_rows
+            table, bad = _finalize(con, batch, fr.ingest_id, options, source)
+            for record, col, reason, value in bad:
+                if on_error == "stop":
+                    line = source.locate_lines(ctx, [record]).get(record)
+                    raise IngestError(str(path), record, source.field_label(col), reason, value,
+                                      line=line)
+                bad_rows.append((record, col, reason, value))
+            if table.num_rows:
+                writer.write_table(table)
+    finally:
+        writer.close()
+    # Records the adapter itself rejected were never in a batch: count them as records too.
+    fr.records += len(ctx.rejects)
+    lines = source.locate_lines(ctx, [r for r, *_ in bad_rows]) if bad_rows else {}
+    rejects = [
+        {"file": r.file, "record": r.record, "line": r.line, "field": r.field, "reason": r.reason,
+         "value": r.value}
+        for r in ctx.rejects
+    ]
+    for record, col, reason, value in bad_rows:
+        rejects.append({"file": str(path), "record": record, "line": lines.get(record),
+                        "field": source.field_label(col), "reason": reason,
+                        "value": None if value is None else str(value)[:1000]})
+    rejects.sort(key=lambda r: r["record"] or 0)
+    return rejects
+
+
+def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: str,
+              options: SourceOptions, source: Source
+              ) -> tuple[pa.Table, list[tuple[int, str, str, Any]]]:
+    """Parse times, validate, derive columns. Returns good rows and (record, col, reason, value)."""
+    n = batch.num_rows
+    raw_ts = batch.column("ts")
+    ts = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit)
+    invalid = pa.array([False] * n)
+    bad: list[tuple[int, str, str, Any]] = []
+    records = batch.column("record")
+    checks: list[tuple[str, pa.Array, str]] = []
+    for col in ("platform", "action_id", "account", "kind"):
+        arr = batch.column(col)
+        empty = pc.or_kleene(pc.is_null(arr), pc.equal(pc.utf8_trim_whitespace(arr), ""))
+        checks.append((col, pc.fill_null(empty, True), f"missing {col}"))
+    ts_null = pc.is_null(ts)
+    checks.append(("ts", ts_null, "missing or unparseable timestamp"))
+    for col, mask, reason in checks:
+        if pc.any(mask).as_py():
+            idx = pc.indices_nonzero(mask).to_pylist()
+            src = raw_ts if col == "ts" else batch.column(col)
+            for i in idx:
+                value = src[i].as_py()
+                why = reason
+                if col == "ts":
+                    why = "missing timestamp" if value in (None, "") else (
+                        "unparseable timestamp" + (f" (format {options.ts_format!r})"
+                                                   if options.ts_format else ""))
+                bad.append((records[i].as_py(), col, why, value))
+            invalid = pc.or_(invalid, mask)
+    bad.sort(key=lambda b: b[0])
+    keep = pc.invert(invalid)
+    cols = {name: batch.column(name) for name in batch.schema.names}
+    cols["ts"] = ts
+    table = pa.table(cols).filter(keep)
+    links = _normalize_links(table.column("urls"))
+    tbl = table.append_column("links", links)  # noqa: F841 - scanned by duckdb by name
+    names = [f.name for f in ACTIONS_SCHEMA]
+    exprs = []
+    for name in names:
+        if name == "text_key":
+            exprs.append(f"{TEXT_KEY_SQL} AS text_key")
+        elif name == "ingest_id":
+            exprs.append(f"'{ingest_id}' AS ingest_id")
+        elif name == "ts":
+            exprs.append("ts::TIMESTAMPTZ AS ts")
+        else:
+            exprs.append(f'"{name}"')
+    result = con.sql(f"SELECT {', '.join(exprs)} FROM tbl").to_arrow_table()
+    return result.cast(ACTIONS_SCHEMA), bad
+
+
+def _normalize_links(urls: pa.ChunkedArray | pa.Array) -> pa.Array:
+    cache: dict[str, str | None] = {}
+    out = []
+    for row in urls.to_pylist():
+        if not row:
+            out.append([])
+            continue
+        norm = []
+        for u in row:
+            if u not in cache:
+                cache[u] = normalize_url(u)
+            v = cache[u]
+            if v is not None and v not in norm:
+                norm.append(v)
+        out.append(norm)
+    return pa.array(out, type=pa.list_(pa.string()))
+
+
+def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
+                      report: IngestReport) -> None:
+    """Drop rows already in the case or repeated within this ingest; stage the rest as a part."""
+    con = connect(":memory:", temp_dir=case.path / ".tmp")
+    new = f"read_parquet({sql_list(staged)})"
+    existing_parts = case.parts("actions")
+    if existing_parts:
+        existing = (f"(SELECT DISTINCT platform, action_id FROM "
+                    f"read_parquet({sql_list(existing_parts)}))")
+    else:
+        existing = "(SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS action_id WHERE false)"
+    con.execute(f"""
+        CREATE TEMP VIEW marked AS
+        SELECT n.*, (e.action_id IS NULL AND row_number() OVER (
+                    PARTITION BY n.platform, n.action_id ORDER BY n.ingest_id, n.record) = 1) AS keep
+        FROM {new} n LEFT JOIN {existing} e
+          ON n.platform = e.platform AND n.action_id = e.action_id
+    """)
+    counts = dict(
+        (r[0], (r[1], r[2]))
+        for r in con.execute(
+            "SELECT ingest_id, count(*) FILTER (WHERE keep), count(*) FILTER (WHERE NOT keep) "
+            "FROM marked GROUP BY ingest_id").fetchall()
+    )
+    for fr in report.files:
+        fr.added, fr.duplicates = counts.get(fr.ingest_id, (0, 0))
+    if report.added == 0:
+        return
+    part = txn.stage_path("actions.parquet")
+    cols = ", ".join(f'"{f.name}"' for f in ACTIONS_SCHEMA)
+    con.execute(f"""
+        COPY (SELECT {cols} FROM marked WHERE keep ORDER BY ts, platform, action_id)
+        TO '{part}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)
+    """)
+    txn.add_part("actions", part)
