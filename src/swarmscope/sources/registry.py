@@ -82,6 +82,9 @@ def detect_format(path: Path) -> str:
     if len(claims) == 1:
         return claims[0]
     if not claims:
+        by_ext = _format_by_extension(path)
+        if by_ext:
+            return by_ext
         raise UsageError(f"{path}: cannot tell its format from its content; give --format")
     raise UsageError(f"{path}: ambiguous format (could be {', '.join(claims)}); give --format")
 
@@ -91,3 +94,19 @@ def _safe_sniff(cls: type[Source], head: bytes, path: Path) -> bool:
         return bool(cls.sniff(head, path))
     except Exception:  # noqa: BLE001 - a sniffer that chokes on foreign data does not claim it
         return False
+
+
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zstd", ".7z")
+
+
+def _format_by_extension(path: Path) -> str | None:
+    """Generic tabular formats by file name, when no content sniffer claimed the file."""
+    name = path.name.lower()
+    for suffix in _COMPRESSED_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    for ext, fmt in ((".csv", "csv"), (".tsv", "tsv"), (".tab", "tsv"), (".jsonl", "jsonl"),
+                     (".ndjson", "jsonl"), (".parquet", "parquet")):
+        if name.endswith(ext):
+            return fmt
+    return None

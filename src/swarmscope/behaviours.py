@@ -1,0 +1,149 @@
+"""Behaviours: named projections of the actions table onto ``(account, object, ts, platform, action_id)``.
+
+Signals never read the actions table directly: they read a behaviour, so a new kind of
+coordination (co-mention, co-commenting on the same video...) is one SQL projection, not new
+engine code. Each projection is a single ``SELECT`` over a relation called ``actions`` written in
+the SQL subset DuckDB and Spark SQL share (``unnest`` is transpiled to ``explode`` for Spark).
+
+Objects that are platform identifiers (reposted or replied-to ids, wiki pages) are prefixed with
+the platform, so equal ids on two platforms never collide; URLs, domains, hashtags and text keys
+are platform-free, so cross-platform link sharing is one object.
+
+Built-in behaviours:
+
+==========  ===========================================================================
+repost      object = the reposted id; a repost whose source gives only the reposted text
+            (FiveThirtyEight's IRA data) keys on the normalised text (``text:<key>``)
+quote       object = the quoted id
+share       repost or quote
+reply       object = the parent replied or commented to
+link        object = normalised URL, one row per URL (empty URLs never count)
+domain      object = host of the normalised URL
+hashtag     object = lower-cased hashtag, one row per tag
+mention     object = lower-cased mentioned account, one row per mention
+text        object = text key of an original post, reply, quote or comment (not reposts)
+edit        object = wiki page (title), edits and reverts
+==========  ===========================================================================
+
+Example::
+
+    >>> print(get_behaviour("hashtag").sql)  # doctest: +ELLIPSIS
+    SELECT account, lower(h) AS object, ts, platform, action_id FROM ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """A projection ``SELECT account, object, ts, platform, action_id FROM actions ...``."""
+
+    name: str
+    description: str
+    sql: str
+
+
+_Q = "platform || ':' || "
+
+_BUILTIN = [
+    Behaviour(
+        "repost", "reposted the same object (id, or normalised text where no id is given)",
+        "SELECT account, CASE WHEN repost_of IS NOT NULL THEN " + _Q + "repost_of "
+        "ELSE 'text:' || text_key END AS object, ts, platform, action_id FROM actions "
+        "WHERE kind = 'repost' AND (repost_of IS NOT NULL OR text_key IS NOT NULL)",
+    ),
+    Behaviour(
+        "quote", "quoted the same object",
+        "SELECT account, " + _Q + "repost_of AS object, ts, platform, action_id FROM actions "
+        "WHERE kind = 'quote' AND repost_of IS NOT NULL",
+    ),
+    Behaviour(
+        "share", "reposted or quoted the same object",
+        "SELECT account, " + _Q + "repost_of AS object, ts, platform, action_id FROM actions "
+        "WHERE kind IN ('repost', 'quote') AND repost_of IS NOT NULL",
+    ),
+    Behaviour(
+        "reply", "replied to or commented on the same post",
+        "SELECT account, " + _Q + "parent_id AS object, ts, platform, action_id FROM actions "
+        "WHERE kind IN ('reply', 'comment') AND parent_id IS NOT NULL",
+    ),
+    Behaviour(
+        "link", "shared the same URL (normalised)",
+        "SELECT account, l AS object, ts, platform, action_id FROM "
+        "(SELECT account, unnest(links) AS l, ts, platform, action_id FROM actions) WHERE l IS NOT NULL",
+    ),
+    Behaviour(
+        "domain", "shared links to the same domain",
+        "SELECT account, object, ts, platform, action_id FROM (SELECT DISTINCT account, "
+        "regexp_extract(l, '^[a-z0-9+.-]+://([^/:?#]+)', 1) AS object, ts, platform, action_id FROM "
+        "(SELECT account, unnest(links) AS l, ts, platform, action_id FROM actions)) WHERE object <> ''",
+    ),
+    Behaviour(
+        "hashtag", "used the same hashtag",
+        "SELECT account, lower(h) AS object, ts, platform, action_id FROM "
+        "(SELECT account, unnest(hashtags) AS h, ts, platform, action_id FROM actions) "
+        "WHERE h IS NOT NULL AND h <> ''",
+    ),
+    Behaviour(
+        "mention", "mentioned the same account",
+        "SELECT account, lower(m) AS object, ts, platform, action_id FROM "
+        "(SELECT account, unnest(mentions) AS m, ts, platform, action_id FROM actions) "
+        "WHERE m IS NOT NULL AND m <> ''",
+    ),
+    Behaviour(
+        "text", "posted the same text (after normalisation)",
+        "SELECT account, 'text:' || text_key AS object, ts, platform, action_id FROM actions "
+        "WHERE text_key IS NOT NULL AND kind IN ('post', 'reply', 'quote', 'comment')",
+    ),
+    Behaviour(
+        "edit", "edited the same wiki page",
+        "SELECT account, " + _Q + "title AS object, ts, platform, action_id FROM actions "
+        "WHERE kind IN ('edit', 'revert') AND title IS NOT NULL",
+    ),
+]
+
+_REGISTRY: dict[str, Behaviour] = {b.name: b for b in _BUILTIN}
+
+
+def register_behaviour(behaviour: Behaviour, replace: bool = False) -> None:
+    """Add a behaviour (for plugins and notebooks)."""
+    if behaviour.name in _REGISTRY and not replace:
+        raise UsageError(f"behaviour {behaviour.name!r} exists already")
+    _REGISTRY[behaviour.name] = behaviour
+
+
+def _load_plugins() -> None:
+    for ep in entry_points(group="swarmscope.behaviours"):
+        if ep.name not in _REGISTRY:
+            obj = ep.load()
+            _REGISTRY[ep.name] = obj if isinstance(obj, Behaviour) else obj()
+
+
+def behaviours() -> dict[str, Behaviour]:
+    """All known behaviours by name."""
+    _load_plugins()
+    return dict(_REGISTRY)
+
+
+def get_behaviour(name: str) -> Behaviour:
+    known = behaviours()
+    if name not in known:
+        raise UsageError(f"unknown behaviour {name!r}; known: {', '.join(sorted(known))}")
+    return known[name]
+
+
+def behaviour_sql(names: str | list[str]) -> str:
+    """SQL of one behaviour, or the union of several (with a ``behaviour`` column)."""
+    if isinstance(names, str):
+        names = [names]
+    parts = [
+        f"SELECT '{get_behaviour(n).name}' AS behaviour, account, object, ts, platform, action_id "
+        f"FROM ({get_behaviour(n).sql})"
+        for n in names
+    ]
+    return " UNION ALL ".join(parts)
