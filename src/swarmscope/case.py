@@ -197,7 +197,7 @@ class Case:
         for table in self.tables():
             if table != "actions":
                 con.execute(f'CREATE VIEW "{table}" AS SELECT * FROM {self.scan_sql(table)}')
-        for name, path in self.results().items():
+        for path in self.results().values():
             if path.suffix == ".parquet" and path.exists():
                 view = "result_" + path.stem
                 con.execute(f'CREATE VIEW "{view}" AS SELECT * FROM read_parquet({sql_list([path])})')

@@ -139,9 +139,12 @@ def ingest(
             sha = file_sha256(path)
             fr = FileReport(path=str(path), format=fmt, sha256=sha, ingest_id=f"{txn.txid}-{i}")
             out = txn.stage_path(f"staged-{i}.parquet")
-            rej = _ingest_file(source, path, fr, options, on_error, out,
-                               (lambda n, _i=i, _s=path.stat().st_size: progress(_i, n, _s))
-                               if progress else None)
+            size = path.stat().st_size
+            on_bytes = None
+            if progress is not None:
+                def on_bytes(n: int, _i: int = i, _s: int = size) -> None:
+                    progress(_i, n, _s)
+            rej = _ingest_file(source, path, fr, options, on_error, out, on_bytes)
             if rej:
                 rejects[fr.ingest_id] = rej
                 fr.rejected = len(rej)

@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 
 from ..errors import IngestError, UsageError
 from ..schema import SOURCE_COLUMNS
-from .base import LIST_COLUMNS, BATCH_ROWS, ReadContext, RowBatcher, Source
+from .base import BATCH_ROWS, LIST_COLUMNS, ReadContext, RowBatcher, Source
 from .compression import open_input
 
 MAPPABLE = tuple(c for c in SOURCE_COLUMNS if c != "extra")
