@@ -33,7 +33,7 @@ def snapshot(case_dir) -> dict[str, bytes]:
 @pytest.mark.slow
 def test_sigkill_mid_ingest_leaves_case_unchanged_and_rerun_completes(tmp_path):
     big = tmp_path / "big.csv"
-    write_posts(big, 300_000)
+    write_posts(big, 200_000)
     small = tmp_path / "small.csv"
     write_posts(small, 100)
     case_dir = tmp_path / "case"

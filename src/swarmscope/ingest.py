@@ -268,6 +268,10 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
             exprs.append(f"'{ingest_id}' AS ingest_id")
         elif name == "ts":
             exprs.append("ts::TIMESTAMPTZ AS ts")
+        elif name == "links":
+            # drop URLs that did not normalise and repeats, keeping first-seen order
+            exprs.append("list_filter(links, lambda x, i: x IS NOT NULL "
+                         "AND list_position(links, x) = i) AS links")
         else:
             exprs.append(f'"{name}"')
     result = con.sql(f"SELECT {', '.join(exprs)} FROM tbl").to_arrow_table()
@@ -275,21 +279,22 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
 
 
 def _normalize_links(urls: pa.ChunkedArray | pa.Array) -> pa.Array:
-    cache: dict[str, str | None] = {}
-    out = []
-    for row in urls.to_pylist():
-        if not row:
-            out.append([])
-            continue
-        norm = []
-        for u in row:
-            if u not in cache:
-                cache[u] = normalize_url(u)
-            v = cache[u]
-            if v is not None and v not in norm:
-                norm.append(v)
-        out.append(norm)
-    return pa.array(out, type=pa.list_(pa.string()))
+    """Normalised URLs per row, NULL where a URL does not normalise (removed later in SQL).
+
+    Each distinct URL of the batch is normalised once: exports repeat the same links a lot.
+    """
+    if isinstance(urls, pa.ChunkedArray):
+        urls = urls.combine_chunks()
+    flat = pc.list_flatten(urls)
+    if len(flat) == 0:
+        return urls
+    uniques = pc.unique(flat)
+    normalized = pa.array([normalize_url(u) for u in uniques.to_pylist()], pa.string())
+    mapped = pc.take(normalized, pc.index_in(flat, value_set=uniques))
+    offsets = urls.offsets
+    if urls.offset:
+        offsets = pc.subtract(offsets, offsets[0])
+    return pa.ListArray.from_arrays(offsets, mapped, mask=urls.is_null())
 
 
 def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
