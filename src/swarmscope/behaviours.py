@@ -22,6 +22,7 @@ domain      object = host of the normalised URL
 hashtag     object = lower-cased hashtag, one row per tag
 mention     object = lower-cased mentioned account, one row per mention
 text        object = text key of an original post, reply, quote or comment (not reposts)
+neartext    object = near-duplicate text family (MinHash + LSH, :mod:`swarmscope.signals.neardup`)
 edit        object = wiki page (title), edits and reverts
 ==========  ===========================================================================
 
@@ -46,6 +47,8 @@ class Behaviour:
     name: str
     description: str
     sql: str
+    #: derived tables the projection reads besides ``actions`` (computed by a signal first)
+    requires: tuple[str, ...] = ()
 
 
 _Q = "platform || ':' || "
@@ -99,6 +102,14 @@ _BUILTIN = [
         "text", "posted the same text (after normalisation)",
         "SELECT account, 'text:' || text_key AS object, ts, platform, action_id FROM actions "
         "WHERE text_key IS NOT NULL AND kind IN ('post', 'reply', 'quote', 'comment')",
+    ),
+    Behaviour(
+        "neartext", "posted near-duplicate text (same MinHash/LSH text family)",
+        # text_families is computed by swarmscope.signals.neardup before this behaviour runs
+        "SELECT a.account, 'family:' || f.family AS object, a.ts, a.platform, a.action_id "
+        "FROM actions a JOIN text_families f ON f.text_key = a.text_key "
+        "WHERE a.kind IN ('post', 'reply', 'quote', 'comment') AND f.family_size > 1",
+        requires=("text_families",),
     ),
     Behaviour(
         "edit", "edited the same wiki page",

@@ -11,7 +11,8 @@ from rich.text import Text
 from ..case import Case
 from ..cli import _parse_pairs, console, err, terminal_text
 from .coaction import DEFAULT_MAX_NEIGHBOURS
-from .detect import MODES, detect as run_detect
+from .detect import MODES
+from .detect import detect as run_detect
 
 
 @click.command()

@@ -53,6 +53,7 @@ from ..errors import UsageError
 from ..exports import write_csv, write_gexf, write_graphml
 from .clusters import leiden_clusters
 from .coaction import DEFAULT_MAX_NEIGHBOURS, pair_aggregate_sql, prepare_events
+from .neardup import text_families
 from .parity import cnt_network, coortweet_network
 from .significance import score_pairs
 
@@ -135,6 +136,10 @@ def detect(
     edge_tables: list[pa.Table] = []
     bounded_tables: list[pa.Table] = []
     counts: dict[str, Any] = {"behaviours": {}}
+    if any("text_families" in get_behaviour(n).requires for n in names):
+        say("near-duplicate text families (MinHash + LSH)")
+        families, counts["text_families"] = text_families(case)
+        con.register("text_families", families)
     for beh in names:
         con.execute(f"CREATE OR REPLACE TEMP TABLE src AS {behaviour_sql(beh)}")
         n_actions = con.execute("SELECT count(*) FROM src").fetchone()[0]
@@ -176,6 +181,8 @@ def detect(
 def _behaviours_with_data(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
     out = []
     for n in names:
+        if get_behaviour(n).requires:
+            continue
         if con.execute(f"SELECT count(*) FROM ({behaviour_sql(n)}) LIMIT 1").fetchone()[0]:
             out.append(n)
     return out
