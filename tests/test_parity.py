@@ -3,8 +3,8 @@
 import csv
 
 import pytest
-from conftest import require_shared
 
+from conftest import require_shared
 from swarmscope import Case, ingest
 from swarmscope.signals.detect import detect
 

@@ -188,7 +188,7 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
                       progress=progress)
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
-    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="zstd")
+    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="snappy")
     bad_rows: list[tuple[int, str, str, Any]] = []
     try:
         for batch in source.read(ctx):
@@ -263,7 +263,8 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
     exprs = []
     for name in names:
         if name == "text_key":
-            exprs.append(f"{TEXT_KEY_SQL} AS text_key")
+            # computed for the whole ingest at once in _dedupe_and_stage (one parallel pass)
+            exprs.append("NULL::VARCHAR AS text_key")
         elif name == "ingest_id":
             exprs.append(f"'{ingest_id}' AS ingest_id")
         elif name == "ts":
@@ -308,13 +309,24 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
                     f"read_parquet({sql_list(existing_parts)}))")
     else:
         existing = "(SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS action_id WHERE false)"
-    con.execute(f"""
-        CREATE TEMP VIEW marked AS
-        SELECT n.*, (e.action_id IS NULL AND row_number() OVER (
-                    PARTITION BY n.platform, n.action_id ORDER BY n.ingest_id, n.record) = 1) AS keep
-        FROM {new} n LEFT JOIN {existing} e
-          ON n.platform = e.platform AND n.action_id = e.action_id
-    """)
+    # Fast path: ids unique within the ingest and new to the case (the common case) need no
+    # window function; otherwise mark the first occurrence of each key once, materialised.
+    internal_dups = con.execute(
+        f"SELECT count(*) - count(DISTINCT (platform, action_id)) FROM {new}").fetchone()[0]
+    overlap = con.execute(
+        f"SELECT count(*) FROM {new} n SEMI JOIN {existing} e "
+        f"ON n.platform = e.platform AND n.action_id = e.action_id").fetchone()[0]
+    if internal_dups == 0 and overlap == 0:
+        con.execute(f"CREATE TEMP VIEW marked AS SELECT *, true AS keep FROM {new}")
+    else:
+        con.execute(f"""
+            CREATE TEMP TABLE marked AS
+            SELECT n.*, (e.action_id IS NULL AND row_number() OVER (
+                        PARTITION BY n.platform, n.action_id ORDER BY n.ingest_id, n.record) = 1)
+                        AS keep
+            FROM {new} n LEFT JOIN {existing} e
+              ON n.platform = e.platform AND n.action_id = e.action_id
+        """)
     counts = dict(
         (r[0], (r[1], r[2]))
         for r in con.execute(
@@ -326,9 +338,10 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
     if report.added == 0:
         return
     part = txn.stage_path("actions.parquet")
-    cols = ", ".join(f'"{f.name}"' for f in ACTIONS_SCHEMA)
+    cols = ", ".join(f"{TEXT_KEY_SQL} AS text_key" if f.name == "text_key" else f'"{f.name}"'
+                     for f in ACTIONS_SCHEMA)
     con.execute(f"""
-        COPY (SELECT {cols} FROM marked WHERE keep ORDER BY ts, platform, action_id)
+        COPY (SELECT {cols} FROM marked WHERE keep)
         TO '{part}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)
     """)
     txn.add_part("actions", part)

@@ -24,11 +24,10 @@ import duckdb
 
 def normalized_text_sql(col: str) -> str:
     """SQL expression for the normalised form of the text column ``col``."""
+    # One pass removes the RT prefix, URLs and mentions; a second collapses white space.
     return (
-        "trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace("
-        f"lower({col}), '^rt @[a-z0-9_]+:\\s*', ''),"
-        " 'https?://[^\\s]+', ' ', 'g'),"
-        " '@[a-z0-9_]+', ' ', 'g'),"
+        "trim(regexp_replace(regexp_replace("
+        f"lower({col}), '^rt @[a-z0-9_]+:\\s*|https?://[^\\s]+|@[a-z0-9_]+', ' ', 'g'),"
         " '\\s+', ' ', 'g'))"
     )
 
