@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+import pyarrow as pa
 
 from .confounders import ConfounderPlan
 from .operations import FarmPlan, PersonaPlan, RingPlan, SwarmPlan
@@ -116,14 +116,12 @@ def generate(out_dir: str | Path, scale: float = 1.0, seed: int = 7,
     table = write_actions(actions_path, [social.table(), wiki_table])
     n_accounts = write_accounts_csv(labels / "accounts.csv", world)
     write_action_labels(labels / "actions.csv", "synthnet", social.id_str, social.op,
-                        social.detail)
+                        social.detail, social.group)
     write_action_labels(labels / "actions.csv", "synthwiki", wiki_table.column("action_id")
-                        .combine_chunks(), wiki.op, wiki.detail, append=True)
+                        .combine_chunks(), wiki.op, wiki.detail,
+                        pa.nulls(len(wiki.detail), pa.string()), append=True)
     write_operations_json(labels / "operations.json", world, social)
     return GenerateResult(n_actions=table.num_rows, n_accounts=n_accounts,
                           actions_path=actions_path, labels_dir=labels,
                           seconds=round(time.perf_counter() - t0, 2))
 
-
-# numpy is imported for the doctest namespace of submodules that use ``np`` in examples.
-_ = np

@@ -199,7 +199,10 @@ class ConfounderPlan:
         # of reposting (copy-paste look-alikes).
         follows = rng.random((len(bots), len(outlets))) < min(1.0, 3.0 / max(1, len(outlets)))
         follows[np.arange(len(bots)), rng.integers(0, len(outlets), len(bots))] = True
-        link_bot = rng.random(len(bots)) < 0.35
+        link_bot = np.zeros(len(bots), dtype=bool)
+        link_bot[rng.permutation(len(bots))[: max(1, int(round(0.35 * len(bots))))]] = True
+        if len(bots) >= 2 and link_bot.all():
+            link_bot[0] = False
         outlet_pos = np.searchsorted(outlets, author)
         pi, bi = np.nonzero(follows[:, outlet_pos].T)
         delay = np.clip(rng.lognormal(np.log(8.0), 0.7, len(pi)), 1.0, 120.0) * SECOND_US

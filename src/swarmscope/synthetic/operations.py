@@ -172,7 +172,7 @@ class FarmPlan:
         job = SCHEDULES["job"]
         t0 = sample_times(rng, np.full(n_msg, self.offset), job, w.start_us, w.scenario.days,
                           None, w.start_weekday)
-        acc, ts, texts, urls, mentions, hashtags, details = [], [], [], [], [], [], []
+        acc, ts, texts, urls, mentions, hashtags, details, groups = [], [], [], [], [], [], [], []
         for k in range(n_msg):
             body = w.maker.phrase(rng, int(rng.integers(8, 19)))
             msg_tags = [tags[i] for i in sorted(rng.choice(3, size=int(rng.integers(0, 3)),
@@ -201,7 +201,8 @@ class FarmPlan:
                 urls.append(url)
                 mentions.append(men)
                 hashtags.append(msg_tags)
-                details.append(f"message-{k}:{variant}")
+                details.append(variant)
+                groups.append(f"message-{k}")
         n = len(acc)
 
         def lists(vals: list[list[str]]) -> pa.Array:
@@ -210,7 +211,7 @@ class FarmPlan:
 
         w.rows.add(Block.of(np.array(acc), np.array(ts), "post", text=pa.array(texts),
                             urls=lists(urls), hashtags=lists(hashtags), mentions=lists(mentions),
-                            op=FARM, detail=pa.array(details)))
+                            op=FARM, detail=pa.array(details), group=pa.array(groups)))
         organic_looking(w, rng, self.members,
                         _poisson_counts(rng, cfg.activity * cfg.mixing, self.size), FARM)
         w.truth[OPERATION_IDS[FARM]] = {

@@ -62,6 +62,12 @@ def concat_lists(a: pa.Array, b: pa.Array) -> pa.Array:
     return lists_from(la + lb, values)
 
 
+def _plain(arr: pa.Array | pa.ChunkedArray, type_: pa.DataType) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == type_ else arr.cast(type_)
+
+
 @dataclass
 class Block:
     """A batch of actions of one generator (see the module docstring)."""
@@ -77,30 +83,35 @@ class Block:
     mentions: pa.Array
     #: Operation index (into the scenario's operation list) or -1 for organic actions.
     op: np.ndarray
-    #: Ground-truth detail per action (e.g. "coordinated", "organic-looking", "shift-1").
+    #: Ground-truth detail per action (e.g. "coordinated", "organic-looking", "shift-A").
     detail: pa.Array
+    #: Ground-truth group per action (e.g. the farm message a copy belongs to), or null.
+    group: pa.Array
 
     @classmethod
     def of(cls, account: np.ndarray, ts: np.ndarray, kind: str | np.ndarray,
            parent: np.ndarray | None = None, repost: np.ndarray | None = None,
            text: pa.Array | None = None, urls: pa.Array | None = None,
            hashtags: pa.Array | None = None, mentions: pa.Array | None = None,
-           op: int = -1, detail: str | pa.Array | None = None) -> Block:
+           op: int = -1, detail: str | pa.Array | None = None,
+           group: pa.Array | None = None) -> Block:
         n = len(account)
         none = np.full(n, -1, dtype=np.int64)
         k = (np.full(n, KINDS.index(kind), dtype=np.int8) if isinstance(kind, str)
              else np.asarray(kind, dtype=np.int8))
         if detail is None or isinstance(detail, str):
-            detail = pa.nulls(n, pa.string()) if detail is None else pa.array([detail] * n)
+            detail = pa.nulls(n, pa.string()) if detail is None else pa.array([detail] * n,
+                                                                               pa.string())
         return cls(
             account=np.asarray(account, dtype=np.int64), ts=np.asarray(ts, dtype=np.int64), kind=k,
             parent=none if parent is None else np.asarray(parent, dtype=np.int64),
             repost=none if repost is None else np.asarray(repost, dtype=np.int64),
-            text=pa.nulls(n, pa.string()) if text is None else text,
-            urls=empty_lists(n) if urls is None else urls,
-            hashtags=empty_lists(n) if hashtags is None else hashtags,
-            mentions=empty_lists(n) if mentions is None else mentions,
-            op=np.full(n, op, dtype=np.int16), detail=detail,
+            text=pa.nulls(n, pa.string()) if text is None else _plain(text, pa.string()),
+            urls=empty_lists(n) if urls is None else _plain(urls, STR_LIST),
+            hashtags=empty_lists(n) if hashtags is None else _plain(hashtags, STR_LIST),
+            mentions=empty_lists(n) if mentions is None else _plain(mentions, STR_LIST),
+            op=np.full(n, op, dtype=np.int16), detail=_plain(detail, pa.string()),
+            group=pa.nulls(n, pa.string()) if group is None else _plain(group, pa.string()),
         )
 
     def __len__(self) -> int:

@@ -30,7 +30,7 @@ class Organic:
     """The organic social background (platform ``synthnet``)."""
 
     #: Organic accounts at scale 1.
-    accounts: int = 38_000
+    accounts: int = 44_000
     #: Actions per account over the window are ``1 + lognormal(log(median), sigma)``: most
     #: accounts act a few times, a few act hundreds of times.
     activity_median: float = 7.0

@@ -185,6 +185,8 @@ class WikiPlan:
         pids = rng.choice(np.arange(10_000, 70_000_000), size=self.n_pages, replace=False)
         while len(pages) < self.n_pages:
             a, b = rng.integers(60, len(words), 2)
+            if w.trigger_word in (a, b):
+                continue
             t = words[a].capitalize() if rng.random() < 0.4 else \
                 f"{words[a].capitalize()} {words[b]}"
             if rng.random() < 0.15:

@@ -13,7 +13,6 @@ attractiveness, which is Pareto-distributed, so object popularity is heavy-taile
 Example::
 
     >>> import numpy as np
-import pyarrow as pa
     >>> idx = PostIndex.build(rows=np.arange(4), ts=np.array([0, 10, 20, 30]) * 60_000_000,
     ...                       author=np.zeros(4, dtype=np.int64), weight=np.ones(4))
     >>> pos = pick_targets(np.random.default_rng(0), idx, np.array([31 * 60_000_000]), 60.0)
@@ -28,6 +27,7 @@ import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
 from .accounts import AccountRegistry
 from .content import TextMaker

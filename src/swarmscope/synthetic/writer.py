@@ -13,8 +13,8 @@ sorted by time, so ``swarmscope ingest CASE actions.parquet --format parquet`` n
   operation, role, utc_offset (hours, of the account's operators), schedule;
 - ``operations.json``: the seed, scale and scenario, and per operation and confounder its
   members and parameters;
-- ``actions.csv``: platform, action_id, operation, detail for every action an operation or a
-  confounder made (organic background actions are not listed).
+- ``actions.csv``: platform, action_id, operation, detail, group for every action an operation
+  or a confounder made (organic background actions are not listed).
 
 Example::
 
@@ -90,6 +90,7 @@ class SocialOutput:
         self.id_str = pa.array(self.ids).cast(pa.string())
         self.op = rows.column("op")
         self.detail = pa.concat_arrays([b.detail for b in rows.blocks])
+        self.group = pa.concat_arrays([b.group for b in rows.blocks])
 
     def ids_of(self, rows: list[int]) -> list[str]:
         return [str(self.ids[r]) for r in rows]
@@ -156,18 +157,19 @@ def write_accounts_csv(path: Path, world: World) -> int:
 
 
 def write_action_labels(path: Path, platform: str, ids: pa.Array, op: np.ndarray,
-                        detail: pa.Array, append: bool = False) -> None:
+                        detail: pa.Array, group: pa.Array, append: bool = False) -> None:
     has = (op >= 0) | np.asarray(pc.is_valid(detail).to_numpy(zero_copy_only=False))
     idx = np.flatnonzero(has)
     ids_l = ids.take(pa.array(idx)).to_pylist()
     det_l = detail.take(pa.array(idx)).to_pylist()
+    grp_l = group.take(pa.array(idx)).to_pylist()
     with open(path, "a" if append else "w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh, lineterminator="\n")
         if not append:
-            out.writerow(["platform", "action_id", "operation", "detail"])
-        for i, a, d in zip(idx.tolist(), ids_l, det_l, strict=True):
+            out.writerow(["platform", "action_id", "operation", "detail", "group"])
+        for i, a, d, g in zip(idx.tolist(), ids_l, det_l, grp_l, strict=True):
             o = int(op[i])
-            out.writerow([platform, a, OPERATION_IDS[o] if o >= 0 else "", d or ""])
+            out.writerow([platform, a, OPERATION_IDS[o] if o >= 0 else "", d or "", g or ""])
 
 
 def write_operations_json(path: Path, world: World, social: SocialOutput) -> None:
