@@ -34,12 +34,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .clock import SCHEDULES, Schedule, office_hours, sample_times
-from .content import join_nonempty, with_tags_and_mentions
-from .organic import account_times, organic_looking, reply_content
+from .clock import SCHEDULES, office_hours, sample_times
+from .content import with_tags_and_mentions
+from .organic import organic_looking
 from .rows import POST, REPLY, REPOST, Block, empty_lists, lists_from
-from .world import (FARM, OPERATION_IDS, PERSONAS, RING, SECOND_US, SWARM, PostIndex, World,
-                    pick_targets)
+from .world import (
+    FARM,
+    OPERATION_IDS,
+    PERSONAS,
+    RING,
+    SECOND_US,
+    SWARM,
+    PostIndex,
+    World,
+    pick_targets,
+)
 
 HOUR_US = 3_600 * SECOND_US
 DAY_US = 24 * HOUR_US

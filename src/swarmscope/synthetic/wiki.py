@@ -182,7 +182,7 @@ class WikiPlan:
         words = w.vocab.words
         titles = set()
         pages: list[_Page] = []
-        pids = rng.choice(np.arange(10_000, 70_000_000), size=self.n_pages, replace=False)
+        pids = 10_000 + rng.choice(70_000_000, size=self.n_pages, replace=False)
         while len(pages) < self.n_pages:
             a, b = rng.integers(60, len(words), 2)
             if w.trigger_word in (a, b):
@@ -591,7 +591,7 @@ class WikiPlan:
         revid = np.empty(n, dtype=np.int64)
         revid[order] = 1_190_000_000 + np.cumsum(1 + rng.geometric(0.03, n))
         first = {}
-        for g, (p, j) in enumerate(zip(page_i.tolist(), local_i.tolist(), strict=True)):
+        for g, p in enumerate(page_i.tolist()):
             first.setdefault(p, g)
         cols: dict[str, list] = {k: [] for k in ("action_id", "account", "account_id", "parent_id",
                                                  "text", "urls", "title", "extra", "op", "detail")}

@@ -18,7 +18,9 @@ sorted by time, so ``swarmscope ingest CASE actions.parquet --format parquet`` n
 
 Example::
 
-    >>> snowflake_ids(np.array([0, 0, 1_000]), np.random.default_rng(0)).tolist()[0] > 0
+    >>> t = 1_709_510_400_000_000  # 2024-03-04T00:00:00Z in µs
+    >>> ids = snowflake_ids(np.array([t + 5_000, t, t]), np.random.default_rng(0))
+    >>> bool(ids[1] != ids[2] and ids[0] > max(ids[1], ids[2]))  # unique, later is larger
     True
 """
 
