@@ -22,12 +22,14 @@ Example::
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
+from ..errors import UsageError
 from .confounders import ConfounderPlan
 from .operations import FarmPlan, PersonaPlan, RingPlan, SwarmPlan
 from .organic import allocate_organic, build_organic
@@ -84,11 +86,10 @@ def generate(out_dir: str | Path, scale: float = 1.0, seed: int = 7,
              scenario: Scenario | None = None) -> GenerateResult:
     """Generate a scenario into ``out_dir`` (created if missing; existing outputs replaced)."""
     t0 = time.perf_counter()
-    if not scale > 0:
-        raise ValueError(f"scale must be positive, not {scale!r}")
+    if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
+        raise UsageError(f"scale must be a positive number, not {scale!r}")
     scenario = scenario or Scenario()
-    if scenario.days < 7:
-        raise ValueError("a scenario needs at least 7 days (weekly rhythms)")
+    scenario.validate()
     out = Path(out_dir)
     labels = out / "labels"
     labels.mkdir(parents=True, exist_ok=True)

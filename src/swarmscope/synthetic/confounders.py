@@ -59,8 +59,8 @@ class ConfounderPlan:
             self.idol = reg.add(1, role="idol", offset=float(rng.choice([-5.0, 0.0, 1.0])),
                                 schedule="leisure")
         if c.news_bots:
-            n_out = sc.op_size("news_outlets", c.news_outlets, scale)
-            n_bot = sc.op_size("news_bot_accounts", c.news_bot_accounts, scale)
+            n_out = sc.part_size("news_outlets", c.news_outlets, scale)
+            n_bot = sc.part_size("news_bot_accounts", c.news_bot_accounts, scale)
             out_off = rng.choice([-5.0, 0.0, 1.0, -8.0], size=n_out)
             self.outlets = reg.add(n_out, role="news_outlet", offset=out_off, schedule="newsroom")
             self.bots = reg.add(n_bot, role="news_bot", offset=0.0, schedule="round-the-clock")
@@ -93,9 +93,9 @@ class ConfounderPlan:
         rng = w.rng("viral-bursts")
         posts = w.posts
         assert posts is not None
-        n = w.scenario.op_size("viral_burst_count", c.viral_burst_count, w.scale)
+        n = w.scenario.part_size("viral_burst_count", c.viral_burst_count, w.scale)
         size = max(w.scenario.background(c.viral_burst_size, w.scale, 0),
-                   w.scenario.op_size("viral_burst_size", 0, w.scale))
+                   w.scenario.part_size("viral_burst_size", 0, w.scale))
         day = 86_400 * SECOND_US
         chosen = posts.claim(rng, n, w.start_us + day, w.end_us - day, weighted=True)
         bursts = []
@@ -116,7 +116,7 @@ class ConfounderPlan:
         posts = w.posts
         assert posts is not None
         size = max(w.scenario.background(c.viral_reply_size, w.scale, 0),
-                   w.scenario.op_size("viral_reply_size", 0, w.scale))
+                   w.scenario.part_size("viral_reply_size", 0, w.scale))
         day = 86_400 * SECOND_US
         pos = posts.claim(rng, 1, w.start_us + 2 * day, w.end_us - 2 * day, weighted=True)
         if len(pos) == 0:
@@ -141,8 +141,8 @@ class ConfounderPlan:
         ts = t0 + (_truncated_exponential(rng, 240.0, 1_800.0, len(who)) * SECOND_US).astype(np.int64)
         tag = w.vocab.hashtags[int(rng.integers(20, 200))]
         text, url, tags, men = post_content(w, rng, len(who), common=0.25, hashtags=False)
-        tags = lists_from(np.ones(len(who), dtype=np.int32), pa.array([tag] * len(who)))
-        text = join_nonempty(text, pa.array(["#" + tag] * len(who)))
+        tags = lists_from(np.ones(len(who), dtype=np.int32), pa.array([tag] * len(who), pa.string()))
+        text = join_nonempty(text, pa.array(["#" + tag] * len(who), pa.string()))
         w.rows.add(Block.of(who, ts, "post", text=text, urls=url, hashtags=tags, mentions=men,
                             detail="shared-event"))
         w.truth["shared-event"] = {"type": "shared_event", "hashtag": tag,
@@ -153,7 +153,7 @@ class ConfounderPlan:
         c = w.scenario.confounders
         rng = w.rng("fans")
         idol = int(self.idol[0])
-        size = w.scenario.op_size("fan_size", c.fan_size, w.scale)
+        size = w.scenario.part_size("fan_size", c.fan_size, w.scale)
         active = w.organic_accounts[w.organic_activity >= 3]
         fans = np.sort(rng.choice(active, size=min(size, len(active)), replace=False))
         w.social.set_role(fans, "fan")
@@ -190,7 +190,7 @@ class ConfounderPlan:
                 f"{words[s[0]]}-{words[s[1]]}-{words[s[2]]}-{i}"
                 for i, (d, t, s) in enumerate(zip(doms, ts, slug_words, strict=True))]
         heads = w.maker.sentences(rng, n, min_words=5, mean_extra=5, capitalize=1.0, emoji=0.0)
-        url_arr = pa.array(urls)
+        url_arr = pa.array(urls, pa.string())
         text = join_nonempty(heads, url_arr)
         ones = np.ones(n, dtype=np.int32)
         rows = w.rows.add(Block.of(author, ts, "post", text=text, urls=lists_from(ones, url_arr),
@@ -212,7 +212,8 @@ class ConfounderPlan:
                             detail="news-bot"))
         lk = ~rep
         variant = np.where(rng.random(int(lk.sum())) < 0.5, "?utm_source=bot&utm_medium=feed", "")
-        lurls = pa.array([urls[p] + v for p, v in zip(pi[lk], variant, strict=True)])
+        lurls = pa.array([urls[p] + v for p, v in zip(pi[lk], variant, strict=True)],
+                         pa.string())
         ltext = join_nonempty(heads.take(pa.array(pi[lk])), lurls)
         w.rows.add(Block.of(bots[bi[lk]], bts[lk], "post", text=ltext,
                             urls=lists_from(np.ones(int(lk.sum()), dtype=np.int32), lurls),

@@ -218,9 +218,10 @@ class FarmPlan:
             return lists_from(np.array([len(v) for v in vals], dtype=np.int32),
                               [x for v in vals for x in v])
 
-        w.rows.add(Block.of(np.array(acc), np.array(ts), "post", text=pa.array(texts),
+        w.rows.add(Block.of(np.array(acc), np.array(ts), "post", text=pa.array(texts, pa.string()),
                             urls=lists(urls), hashtags=lists(hashtags), mentions=lists(mentions),
-                            op=FARM, detail=pa.array(details), group=pa.array(groups)))
+                            op=FARM, detail=pa.array(details, pa.string()),
+                            group=pa.array(groups, pa.string())))
         organic_looking(w, rng, self.members,
                         _poisson_counts(rng, cfg.activity * cfg.mixing, self.size), FARM)
         w.truth[OPERATION_IDS[FARM]] = {
@@ -404,10 +405,10 @@ class PersonaPlan:
         w = self.world
         n = len(actor)
         raw = w.maker.sentences(rng, n, min_words=5, mean_extra=8, capitalize=0.0, emoji=0.0)
-        styled = pa.array(apply_style(raw.to_pylist(), style, rng))
+        styled = pa.array(apply_style(raw.to_pylist(), style, rng), pa.string())
         narrative = rng.random(n) >= mixing
         tag_idx = rng.integers(0, len(tags), n)
-        tag_arr = pa.array(tags).take(pa.array(tag_idx))
+        tag_arr = pa.array(tags, pa.string()).take(pa.array(tag_idx))
         hashtags = lists_from(narrative.astype(np.int32), tag_arr.filter(pa.array(narrative)))
         text = with_tags_and_mentions(styled, hashtags, empty_lists(n))
         rows = w.rows.add(Block.of(actor, ts, "post", text=text, hashtags=hashtags,
@@ -425,7 +426,7 @@ class PersonaPlan:
         authors = w.posts.author[pos]
         raw = w.maker.sentences(rng, len(actor), min_words=2, mean_extra=6, capitalize=0.0,
                                 emoji=0.0)
-        styled = pa.array(apply_style(raw.to_pylist(), style, rng))
+        styled = pa.array(apply_style(raw.to_pylist(), style, rng), pa.string())
         men = lists_from(np.ones(len(actor), dtype=np.int32),
                          w.names_array().take(pa.array(authors)))
         text = with_tags_and_mentions(styled, empty_lists(len(actor)), men)
@@ -452,7 +453,7 @@ class PersonaPlan:
         own = ~has
         n = int(own.sum())
         raw = w.maker.sentences(rng, n, min_words=5, mean_extra=8)
-        tag_arr = pa.array(tags).take(pa.array(rng.integers(0, len(tags), n)))
+        tag_arr = pa.array(tags, pa.string()).take(pa.array(rng.integers(0, len(tags), n)))
         hashtags = lists_from(np.ones(n, dtype=np.int32), tag_arr)
         text = with_tags_and_mentions(raw, hashtags, empty_lists(n))
         w.rows.add(Block.of(actor[own], ts[own], "post", text=text, hashtags=hashtags,

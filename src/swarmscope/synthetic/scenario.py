@@ -14,15 +14,18 @@ at ``scale=1``). Benchmarks vary one thing at a time with :func:`dataclasses.rep
 Sizes and scale: the background (organic accounts, wiki pages and edits, viral burst sizes)
 scales linearly with ``scale``. Operation and confounder sizes scale with ``sqrt(scale)`` and
 never fall below a minimum viable size (:data:`MIN_SIZES`), so a ``scale=0.05`` demo still
-contains every operation. With ``scale_operations=False`` operation sizes are used exactly as
-given, whatever the scale (what a benchmark that varies ``size`` wants).
+contains every operation. With ``scale_operations=False`` operation sizes (members, contested
+pages) are used exactly as given, whatever the scale (what a benchmark that varies ``size``
+wants); confounders keep following the scale.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+
+from ..errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ class TagTeam:
 #: Smallest sizes the scaling keeps (operations stay viable at tiny scales).
 MIN_SIZES: dict[str, int] = {
     "ring": 6, "farm": 5, "swarm": 6, "personas": 3, "regulars": 3, "tagteam": 4,
-    "news_outlets": 2, "news_bot_accounts": 3, "fan_size": 30, "viral_burst_size": 120,
+    "news_outlets": 2, "news_bot_accounts": 3, "fan_size": 50, "viral_burst_size": 120,
     "viral_reply_size": 60, "viral_burst_count": 2, "contested_pages": 3,
 }
 
@@ -240,11 +243,58 @@ class Scenario:
     scale_operations: bool = True
 
     def op_size(self, name: str, size: int, scale: float) -> int:
-        """Size of operation or confounder part ``name`` at ``scale``."""
+        """Size of operation part ``name`` at ``scale`` (exact if not ``scale_operations``)."""
         if not self.scale_operations:
             return max(1, int(size))
+        return self.part_size(name, size, scale)
+
+    def part_size(self, name: str, size: int, scale: float) -> int:
+        """Size of confounder part ``name`` at ``scale``: ``sqrt(scale)``, at least the minimum."""
         return max(MIN_SIZES.get(name, 1), int(round(size * math.sqrt(scale))))
 
     def background(self, n: float, scale: float, minimum: int) -> int:
         """A background count at ``scale`` (linear), at least ``minimum``."""
         return max(minimum, int(round(n * scale)))
+
+    def validate(self) -> None:
+        """Raise :class:`~swarmscope.errors.UsageError` naming the first impossible setting."""
+        def check(ok: bool, what: str) -> None:
+            if not ok:
+                raise UsageError(f"scenario: {what}")
+
+        check(self.start.tzinfo is not None, "start must be timezone-aware (UTC)")
+        check(7 <= self.days <= 3_660, "days must be between 7 and 3660 (weekly rhythms)")
+        o = self.organic
+        check(o.accounts >= 0 and o.activity_median > 0 and o.activity_sigma >= 0,
+              "organic accounts and activity must be positive")
+        check(len(o.kind_mix) == 4 and min(o.kind_mix) >= 0 and sum(o.kind_mix) > 0,
+              "organic.kind_mix needs four non-negative shares (post, repost, reply, quote)")
+        check(all(w >= 0 for _, w in o.utc_offsets) and sum(w for _, w in o.utc_offsets) > 0,
+              "organic.utc_offsets needs positive weights")
+        for name in ("ring", "farm", "swarm", "personas"):
+            op = getattr(self, name)
+            check(op.size >= 1, f"{name}.size must be at least 1")
+            check(op.activity >= 0, f"{name}.activity must be >= 0")
+            check(0 <= op.mixing < 1, f"{name}.mixing must be in [0, 1)")
+            check(op.window_s > 0, f"{name}.window_s must be > 0")
+            for f in fields(op):
+                if f.name == "participation":
+                    v = op.participation
+                    lo, hi = v if isinstance(v, tuple) else (v, v)
+                    check(0 < lo <= hi <= 1, f"{name}.participation must be in (0, 1]")
+        check(self.swarm.min_delay_s < self.swarm.window_s,
+              "swarm.min_delay_s must be below swarm.window_s")
+        check(0 <= self.farm.near_duplicate_rate <= 1, "farm.near_duplicate_rate must be in [0, 1]")
+        pt = self.personas
+        check(bool(pt.shifts) and all(0 <= a < b <= 24 for a, b in pt.shifts),
+              "personas.shifts must be [start, end) local hours within 0-24")
+        check(all(0 <= a < b <= 24 for a, b in pt.regular_hours),
+              "personas.regular_hours must be [start, end) local hours within 0-24")
+        t = self.tagteam
+        check(t.size >= 2 or not t.enabled, "tagteam.size must be at least 2 (a tag team)")
+        check(t.contested_pages >= 1 and t.target_domains >= 1 and t.max_reverts_per_day >= 1,
+              "tagteam needs contested pages, target domains and max_reverts_per_day >= 1")
+        check(0 < t.revert_delay_s[0] <= t.revert_delay_s[1],
+              "tagteam.revert_delay_s must be (min, max) seconds")
+        check(self.wiki.pages >= 1 and 0 <= self.wiki.ip_edit_share < 1,
+              "wiki needs pages and an ip_edit_share in [0, 1)")

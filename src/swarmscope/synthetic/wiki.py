@@ -270,8 +270,8 @@ class WikiPlan:
                       popularity: np.ndarray, counts: np.ndarray) -> None:
         w, tt = self.world, self.world.scenario.tagteam
         sc = w.scenario
-        n_cont = min(self.n_pages // 4, sc.op_size("contested_pages", tt.contested_pages, w.scale)
-                     if sc.scale_operations else tt.contested_pages)
+        n_cont = max(1, min(self.n_pages // 4,
+                            sc.op_size("contested_pages", tt.contested_pages, w.scale)))
         order = np.argsort(-popularity)
         middling = order[5:max(6, self.n_pages // 2)]
         self.contested = sorted(int(x) for x in rng.choice(middling, size=n_cont, replace=False))
@@ -620,20 +620,20 @@ class WikiPlan:
                 cols["detail"].append(r.detail)
         counts = np.array([len(u) for u in cols["urls"]], dtype=np.int32)
         table = pa.table({
-            "platform": pa.array(["synthwiki"] * n),
-            "action_id": pa.array(cols["action_id"]),
-            "account": pa.array(cols["account"]),
+            "platform": pa.array(["synthwiki"] * n, pa.string()),
+            "action_id": pa.array(cols["action_id"], pa.string()),
+            "account": pa.array(cols["account"], pa.string()),
             "account_id": pa.array(cols["account_id"], pa.string()),
             "ts": pa.array(ts * SECOND_US, pa.timestamp("us", tz="UTC")),
-            "kind": pa.array(["edit"] * n),
+            "kind": pa.array(["edit"] * n, pa.string()),
             "parent_id": pa.array(cols["parent_id"], pa.string()),
             "repost_of": pa.nulls(n, pa.string()),
             "text": pa.array(cols["text"], pa.string()),
             "urls": lists_from(counts, [u for us in cols["urls"] for u in us]),
             "hashtags": pa.array([[]] * n, STR_LIST),
             "mentions": pa.array([[]] * n, STR_LIST),
-            "title": pa.array(cols["title"]),
-            "extra": pa.array(cols["extra"]),
+            "title": pa.array(cols["title"], pa.string()),
+            "extra": pa.array(cols["extra"], pa.string()),
         })
         self.op = np.array(cols["op"], dtype=np.int16)
         self.detail = pa.array(cols["detail"], pa.string())
