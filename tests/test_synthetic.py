@@ -99,6 +99,14 @@ def test_actions_have_exactly_the_canonical_columns_and_no_labels(synth: Path,
                        ).fetchone() == (0,)
     # Ids are unique and say nothing about the operation (time-ordered snowflakes / revids).
     assert con.execute("SELECT count(*) - count(DISTINCT (platform, action_id)) FROM a").fetchone() == (0,)
+    # Account ids are drawn alike for everyone: planted accounts sit mid-range, not at one end.
+    planted_rank = con.execute("""
+        SELECT platform, avg(r) FROM (
+            SELECT platform, label, percent_rank() OVER (PARTITION BY platform
+                                                         ORDER BY CAST(account_id AS BIGINT)) AS r
+            FROM acc WHERE account_id <> '')
+        WHERE label = '1' GROUP BY platform""").fetchall()
+    assert len(planted_rank) == 2 and all(0.1 < r < 0.9 for _, r in planted_rank)
 
 
 def test_ingests_into_a_case_without_map_or_rejects(synth: Path, case) -> None:

@@ -153,9 +153,14 @@ class WikiPlan:
             while w.vocab.words[k].capitalize() + "Bot" in taken or not w.vocab.words[k].isalpha():
                 k += 1 + int(rng.integers(0, 50))
             names[i] = w.vocab.words[k].capitalize() + "Bot"
-        uid = np.exp(rng.uniform(np.log(1e4), np.log(4.9e7), len(registered))).astype(np.int64)
-        ids[registered] = np.unique(uid) if len(np.unique(uid)) == len(uid) else \
-            np.arange(len(uid)) * 997 + 10_000
+        # Unique user ids in random order: the id must not reveal allocation order (roles).
+        lo, hi = np.log(1e4), np.log(4.9e7)
+        uid = np.exp(rng.uniform(lo, hi, len(registered))).astype(np.int64)
+        while len(np.unique(uid)) < len(uid):
+            _, first = np.unique(uid, return_index=True)
+            dup = np.setdiff1d(np.arange(len(uid)), first)
+            uid[dup] = np.exp(rng.uniform(lo, hi, len(dup))).astype(np.int64)
+        ids[registered] = uid
         for i in np.flatnonzero(role == "ip_editor"):
             names[i] = self._ip(rng)
         reg.set_names(names, ids)
