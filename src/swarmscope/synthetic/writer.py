@@ -87,7 +87,8 @@ class SocialOutput:
     def __init__(self, world: World) -> None:
         rows = world.rows
         self.world = world
-        self.ts = rows.column("ts")
+        # Platforms give times to the millisecond (a snowflake id holds the millisecond).
+        self.ts = rows.column("ts") // 1_000 * 1_000
         self.ids = snowflake_ids(self.ts, world.rng("ids"))
         self.id_str = pa.array(self.ids).cast(pa.string())
         self.op = rows.column("op")
