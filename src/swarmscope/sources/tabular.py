@@ -3,7 +3,8 @@
 ``--map account=user_name --map ts=created_at`` says which input column fills which canonical
 column (see ``docs/actions.md``); input columns already named like a canonical column map to it
 without a ``--map``. ``--set kind=post`` fills a column with a constant. Unmapped input columns
-are kept in ``extra`` as JSON (``--extra none`` drops them).
+are kept in ``extra`` as JSON (``--extra none`` drops them); an input column named ``extra``
+holding a JSON object (a file already in the canonical layout) is that object itself.
 
 Defaults when a column is not mapped:
 
@@ -125,11 +126,24 @@ class _MappedTabular(Source):
             )
         used = set(mapping.values())
         extra_cols = [c for c in columns if c not in used] if opts.extra_columns != "none" else []
+        # An input column named ``extra`` is the canonical column (files we or another tool
+        # wrote in the canonical layout): its JSON object is the row's extra, not a value to
+        # nest under an "extra" key. Kept byte-exact when it is the only extra input.
+        own_extra = None
+        if "extra" in columns and "extra" not in used:
+            x = _ident("extra")
+            own_extra = (f"CASE WHEN {x} IS NULL OR trim({x}) = '' THEN NULL "
+                         f"WHEN json_valid({x}) AND json_type({x}) = 'OBJECT' THEN {x} "
+                         f"ELSE CAST(json_object('extra', {x}) AS VARCHAR) END")
+            extra_cols = [c for c in extra_cols if c != "extra"]
         if extra_cols:
             pairs = ", ".join(f"{_lit(c)}, {_ident(c)}" for c in extra_cols)
-            exprs["extra"] = f"CAST(json_object({pairs}) AS VARCHAR)"
+            others = f"json_object({pairs})"
+            exprs["extra"] = (f"CAST({others} AS VARCHAR)" if own_extra is None else
+                              f"CAST(json_merge_patch({others}, coalesce({own_extra}, '{{}}')) "
+                              "AS VARCHAR)")
         else:
-            exprs["extra"] = "NULL::VARCHAR"
+            exprs["extra"] = own_extra or "NULL::VARCHAR"
         select = ", ".join(f"{exprs[c]} AS {c}" for c in SOURCE_COLUMNS)
         return f"SELECT {select}, record FROM batch"
 
