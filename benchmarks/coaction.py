@@ -71,14 +71,14 @@ GENERATE = r"""
 import sys, numpy as np, pyarrow as pa, pyarrow.parquet as pq
 n, seed, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rng = np.random.default_rng(seed)
-n_acc, n_obj, span = max(1000, n // 15), max(500, n // 8), 30 * 86400
+n_acc, n_obj, span = max(1000, n // 15), max(500, n), 30 * 86400
 act = rng.lognormal(0, 1.3, n_acc); act /= act.sum()
 pop = 1.0 / np.arange(1, n_obj + 1) ** 0.9; pop /= pop.sum()
 n_org = int(n * 0.97)
 acc = rng.choice(n_acc, n_org, p=act)
 obj = rng.choice(n_obj, n_org, p=pop)
 birth = rng.uniform(0, span, n_obj)
-t = birth[obj] + rng.exponential(3600, n_org)   # bursty: most shares within hours of birth
+t = birth[obj] + rng.exponential(12 * 3600, n_org)  # bursty: most shares within hours of birth
 accounts = [f"u{a}" for a in acc]; objects = obj.astype(np.int64); times = t
 # planted groups: 10-50 accounts each, co-reposting 60 fresh objects within 30 s
 g_acc, g_obj, g_t, members = [], [], [], []

@@ -6,7 +6,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from swarmscope.signals.coaction import pair_aggregate_sql, prepare_events
+from swarmscope.signals.coaction import aggregate_pairs, pair_aggregate_sql, prepare_events
 
 T0 = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
 
@@ -30,6 +30,13 @@ def pairs(rows, window=60, cap=None):
     con.execute("CREATE TABLE src AS SELECT * FROM src")
     prepare_events(con, "src", window, cap)
     out = {(r[1], r[2]): r for r in con.sql(pair_aggregate_sql()).fetchall()}
+    # the integer path used by detect gives the same statistics
+    total = aggregate_pairs(con, min_objects=1)
+    fast = {(r[0], r[1]): r[2:] for r in con.sql(
+        "SELECT a, b, n_objects, n_events, first_ts, last_ts, median_lag_s, a_first, b_first, "
+        "simultaneous FROM pairs").fetchall()}
+    assert total == len(out) == len(fast)
+    assert all(fast[k] == v[3:] for k, v in out.items())
     bounded = con.sql("SELECT object, max_crowd, events_not_generated FROM bounded").fetchall()
     return out, bounded
 

@@ -63,37 +63,67 @@ DEFAULT_MAX_NEIGHBOURS = 250
 
 def prepare_events(con: duckdb.DuckDBPyConnection, source: str, window: float,
                    max_neighbours: int | None = DEFAULT_MAX_NEIGHBOURS) -> None:
-    """Create temp tables ``ev`` (ranked actions), ``events`` (co-action events) and
-    ``bounded`` (objects where the crowd cap applied) from the behaviour relation ``source``
-    (columns ``behaviour, account, object, ts, platform, action_id``)."""
+    """Create the co-action temp tables from the behaviour relation ``source`` (columns
+    ``behaviour, account, object, ts, platform, action_id``):
+
+    - ``ev_src``: the source rows with a row id ``rid`` (ordered by platform and action id);
+    - ``acc_ids`` / ``obj_ids``: dense integer ids of accounts and (behaviour, object);
+    - ``ev``: ranked actions; ``events``: co-action events as integers
+      (``behaviour, oid, ax, ay, t_x, t_y, rx, ry``; ``t`` in epoch microseconds);
+    - ``bounded``: objects where the crowd cap applied;
+    - view ``events_named``: events with account names, objects and action ids (for
+      explanations and the peer modes, which need the ids).
+
+    Integers keep the join and the aggregation over tens of millions of events cheap.
+    """
     w_us = int(round(window * 1_000_000))
     con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ev_src AS
+        SELECT row_number() OVER (ORDER BY platform, action_id, account, ts) AS rid, *
+        FROM {source}
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE acc_ids AS
+        SELECT account, row_number() OVER (ORDER BY account) AS aid
+        FROM (SELECT DISTINCT account FROM ev_src)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE obj_ids AS
+        SELECT behaviour, object, row_number() OVER (ORDER BY behaviour, object) AS oid
+        FROM (SELECT DISTINCT behaviour, object FROM ev_src)
+    """)
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE ev AS
-        SELECT behaviour, account, object, t, platform, action_id, rn,
-               max(rn) OVER (PARTITION BY behaviour, object ORDER BY t
+        SELECT behaviour, oid, aid, t, rid, rn,
+               max(rn) OVER (PARTITION BY oid ORDER BY t
                              RANGE BETWEEN CURRENT ROW AND {w_us} FOLLOWING) AS last_rn
         FROM (
-            SELECT behaviour, account, object, epoch_us(ts) AS t, platform, action_id,
-                   row_number() OVER (PARTITION BY behaviour, object
-                                      ORDER BY ts, account, platform, action_id) AS rn
-            FROM {source}
+            SELECT s.behaviour, o.oid, a.aid, epoch_us(s.ts) AS t, s.rid,
+                   row_number() OVER (PARTITION BY o.oid ORDER BY s.ts, a.aid, s.rid) AS rn
+            FROM ev_src s JOIN acc_ids a USING (account) JOIN obj_ids o USING (behaviour, object)
         )
     """)
     cap = "last_rn" if max_neighbours is None else f"least(last_rn, rn + {int(max_neighbours)})"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE events AS
-        SELECT x.behaviour, x.object,
-               x.account AS acc_x, y.account AS acc_y,
-               x.t AS t_x, y.t AS t_y,
-               x.platform AS platform_x, x.action_id AS action_x,
-               y.platform AS platform_y, y.action_id AS action_y
+        SELECT x.behaviour, x.oid, x.aid AS ax, y.aid AS ay, x.t AS t_x, y.t AS t_y,
+               x.rid AS rx, y.rid AS ry
         FROM (
-            SELECT behaviour, object, account, t, platform, action_id,
-                   unnest(range(rn + 1, {cap} + 1)) AS prn
+            SELECT behaviour, oid, aid, t, rid, unnest(range(rn + 1, {cap} + 1)) AS prn
             FROM ev WHERE last_rn > rn
         ) x
-        JOIN ev y ON y.behaviour = x.behaviour AND y.object = x.object AND y.rn = x.prn
-        WHERE x.account <> y.account
+        JOIN ev y ON y.oid = x.oid AND y.rn = x.prn
+        WHERE x.aid <> y.aid
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP VIEW events_named AS
+        SELECT e.behaviour, o.object, ax_.account AS acc_x, ay_.account AS acc_y, e.t_x, e.t_y,
+               sx.platform AS platform_x, sx.action_id AS action_x,
+               sy.platform AS platform_y, sy.action_id AS action_y
+        FROM events e
+        JOIN obj_ids o ON o.oid = e.oid
+        JOIN acc_ids ax_ ON ax_.aid = e.ax JOIN acc_ids ay_ ON ay_.aid = e.ay
+        JOIN ev_src sx ON sx.rid = e.rx JOIN ev_src sy ON sy.rid = e.ry
     """)
     if max_neighbours is None:
         con.execute("""CREATE OR REPLACE TEMP TABLE bounded AS
@@ -103,14 +133,61 @@ def prepare_events(con: duckdb.DuckDBPyConnection, source: str, window: float,
         c = int(max_neighbours)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE bounded AS
-            SELECT behaviour, object, count(*) AS actions, max(last_rn - rn) AS max_crowd,
-                   sum(greatest(last_rn - rn - {c}, 0)) AS events_not_generated
-            FROM ev GROUP BY behaviour, object HAVING max(last_rn - rn) > {c}
+            SELECT o.behaviour, o.object, b.actions, b.max_crowd, b.events_not_generated
+            FROM (
+                SELECT oid, count(*) AS actions, max(last_rn - rn) AS max_crowd,
+                       sum(greatest(last_rn - rn - {c}, 0)) AS events_not_generated
+                FROM ev GROUP BY oid HAVING max(last_rn - rn) > {c}
+            ) b JOIN obj_ids o USING (oid)
         """)
 
 
-def pair_aggregate_sql(events: str = "events") -> str:
-    """SQL aggregating co-action events per unordered account pair ``(a < b)``.
+def aggregate_pairs(con: duckdb.DuckDBPyConnection, min_objects: int = 1,
+                    events: str = "events") -> int:
+    """Create temp table ``pairs``: per unordered account pair with at least ``min_objects``
+    shared objects, the statistics below; returns the number of all candidate pairs (pairs with
+    at least one event), which multiple-testing corrections need.
+
+    Columns: behaviour, a, b (names, ``a < b``), a_id, b_id, n_objects, n_events, first_ts,
+    last_ts, median_lag_s, a_first, b_first, simultaneous.
+    """
+    # Most candidate pairs share a single object: count them cheaply, and compute the full
+    # statistics only for pairs that can reach min_objects.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pair_keys AS
+        SELECT behaviour, least(ax, ay) AS a_id, greatest(ax, ay) AS b_id,
+               min(oid) <> max(oid) AS multi
+        FROM {events} GROUP BY behaviour, least(ax, ay), greatest(ax, ay)
+    """)
+    total = con.execute("SELECT count(*) FROM pair_keys").fetchone()[0]
+    keep = "multi" if min_objects >= 2 else "true"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pairs AS
+        SELECT p.behaviour, an.account AS a, bn.account AS b, p.* EXCLUDE (behaviour)
+        FROM (
+            SELECT e.behaviour, least(e.ax, e.ay) AS a_id, greatest(e.ax, e.ay) AS b_id,
+                   count(DISTINCT e.oid) AS n_objects,
+                   count(*) AS n_events,
+                   make_timestamptz(min(e.t_x)) AS first_ts,
+                   make_timestamptz(max(e.t_y)) AS last_ts,
+                   median(e.t_y - e.t_x) / 1e6 AS median_lag_s,
+                   count(*) FILTER (WHERE e.t_y > e.t_x AND e.ax < e.ay) AS a_first,
+                   count(*) FILTER (WHERE e.t_y > e.t_x AND e.ax > e.ay) AS b_first,
+                   count(*) FILTER (WHERE e.t_y = e.t_x) AS simultaneous
+            FROM {events} e
+            SEMI JOIN (SELECT * FROM pair_keys WHERE {keep}) k
+              ON k.behaviour = e.behaviour AND k.a_id = least(e.ax, e.ay)
+             AND k.b_id = greatest(e.ax, e.ay)
+            GROUP BY e.behaviour, least(e.ax, e.ay), greatest(e.ax, e.ay)
+            HAVING count(DISTINCT e.oid) >= {int(min_objects)}
+        ) p
+        JOIN acc_ids an ON an.aid = p.a_id JOIN acc_ids bn ON bn.aid = p.b_id
+    """)
+    return total
+
+
+def pair_aggregate_sql(events: str = "events_named") -> str:
+    """SQL aggregating named co-action events per unordered account pair (small inputs).
 
     Columns: behaviour, a, b, n_objects, n_events, first_ts, last_ts, median_lag_s,
     a_first, b_first, simultaneous.

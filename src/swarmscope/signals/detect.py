@@ -52,7 +52,7 @@ from ..case import Case
 from ..errors import UsageError
 from ..exports import write_csv, write_gexf, write_graphml
 from .clusters import leiden_clusters
-from .coaction import DEFAULT_MAX_NEIGHBOURS, pair_aggregate_sql, prepare_events
+from .coaction import DEFAULT_MAX_NEIGHBOURS, aggregate_pairs, prepare_events
 from .neardup import text_families
 from .parity import cnt_network, coortweet_network
 from .significance import score_pairs
@@ -192,20 +192,21 @@ def _significance_edges(con: duckdb.DuckDBPyConnection, beh: str, window: float,
                         max_neighbours: int | None, min_objects: int, alpha: float
                         ) -> tuple[pa.Table, pa.Table, int]:
     prepare_events(con, "src", window, max_neighbours)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {pair_aggregate_sql()}")
-    n_pairs = con.execute("SELECT count(*) FROM pairs").fetchone()[0]
-    scored = score_pairs(con, "pairs", "events", min_objects)
+    n_pairs = aggregate_pairs(con, min_objects)
+    scored = score_pairs(con, n_pairs)
     con.register("scored", scored)
     tbl = con.sql(f"""
         SELECT behaviour, a, b, n_objects, n_events, first_ts, last_ts, median_lag_s,
                a_first, b_first, simultaneous, {float(window)} AS window_s,
                expected, p_value, q_value, (q_value <= {float(alpha)}) AS significant
-        FROM scored WHERE n_objects >= {int(min_objects)}
+        FROM scored
         ORDER BY q_value, n_objects DESC, a, b
     """).to_arrow_table()
     con.unregister("scored")
     bounded = con.sql("SELECT * FROM bounded ORDER BY events_not_generated DESC").to_arrow_table()
-    con.execute("DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS ev; DROP TABLE IF EXISTS pairs")
+    con.execute("DROP VIEW IF EXISTS events_named")
+    for t in ("events", "ev", "ev_src", "pairs", "pair_keys", "endpoint_hours"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
     return tbl, bounded, n_pairs
 
 

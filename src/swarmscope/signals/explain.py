@@ -73,7 +73,7 @@ def explain_members(case: Case | str | Path, accounts: list[str],
                    e.platform_y AS second_platform, e.action_y AS second_action_id,
                    ax.ingest_id AS first_ingest_id, ax.record AS first_record,
                    ay.ingest_id AS second_ingest_id, ay.record AS second_record
-            FROM events e
+            FROM events_named e
             JOIN actions ax ON ax.platform = e.platform_x AND ax.action_id = e.action_x
             JOIN actions ay ON ay.platform = e.platform_y AND ay.action_id = e.action_y
             ORDER BY e.object, e.t_x, e.acc_x, e.acc_y

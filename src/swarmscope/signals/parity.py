@@ -50,7 +50,7 @@ def coortweet_network(con: duckdb.DuckDBPyConnection, source: str, time_window: 
     prepare_events(con, "ct_x", time_window, max_neighbours=None)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE ct_pairs AS
-        SELECT * FROM events
+        SELECT * FROM events_named
         WHERE action_x <> action_y AND object <> action_x AND object <> action_y
     """)
     con.execute(f"""
@@ -107,9 +107,11 @@ def cnt_network(con: duckdb.DuckDBPyConnection, source: str, time_window: float,
     mew = int(min_edge_weight)
     directed = con.sql(f"""
         WITH both_dirs AS (
-            SELECT behaviour, acc_x AS user_1, acc_y AS user_2, action_x AS message FROM events
+            SELECT behaviour, acc_x AS user_1, acc_y AS user_2, action_x AS message
+            FROM events_named
             UNION ALL
-            SELECT behaviour, acc_y AS user_1, acc_x AS user_2, action_y AS message FROM events
+            SELECT behaviour, acc_y AS user_1, acc_x AS user_2, action_y AS message
+            FROM events_named
         )
         SELECT behaviour, user_1, user_2, count(DISTINCT message) AS weight
         FROM both_dirs GROUP BY behaviour, user_1, user_2

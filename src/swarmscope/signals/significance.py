@@ -52,73 +52,74 @@ from scipy.special import pdtrc
 _HOUR = 3_600_000_000
 
 
-def score_pairs(con: duckdb.DuckDBPyConnection, pairs: str = "pairs",
-                events: str = "events", min_objects: int = 2) -> pa.Table:
-    """Expected events, p-value and q-value for every pair of ``pairs``.
+def score_pairs(con: duckdb.DuckDBPyConnection, total_pairs: int, pairs: str = "pairs",
+                events: str = "events") -> pa.Table:
+    """Expected events, p-value and q-value for the tested pairs in ``pairs``.
 
-    ``pairs`` has (behaviour, a, b, n_objects, ...); ``events`` the co-action events. Returns
-    the pairs table with ``expected``, ``p_value`` and ``q_value`` appended.
+    ``pairs`` holds the tested pairs (behaviour, a_id, b_id, n_objects, ...), ``events`` the
+    integer co-action events of :func:`~swarmscope.signals.coaction.prepare_events`, and
+    ``total_pairs`` the number of all candidate pairs of the behaviour: untested pairs enter the
+    Benjamini-Hochberg correction with ``p = 1``. Returns ``pairs`` with ``expected``,
+    ``p_value`` and ``q_value`` appended.
     """
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE endpoint_hours AS
-        SELECT behaviour, account, h, count(*) AS c FROM (
-            SELECT behaviour, acc_x AS account, (t_x // {_HOUR}) % 24 AS h FROM {events}
+        SELECT behaviour, aid, h, count(*) AS c FROM (
+            SELECT behaviour, ax AS aid, (t_x // {_HOUR}) % 24 AS h FROM {events}
             UNION ALL
-            SELECT behaviour, acc_y AS account, (t_x // {_HOUR}) % 24 AS h FROM {events}
-        ) GROUP BY behaviour, account, h
+            SELECT behaviour, ay AS aid, (t_x // {_HOUR}) % 24 AS h FROM {events}
+        ) GROUP BY behaviour, aid, h
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE hour_totals AS
         SELECT behaviour, h, sum(c) AS endpoints FROM endpoint_hours GROUP BY behaviour, h
     """)
-    expected = con.sql(f"""
-        SELECT p.behaviour, p.a, p.b, sum(ea.c * eb.c / ht.endpoints) AS expected
-        FROM {pairs} p
-        JOIN endpoint_hours ea ON ea.behaviour = p.behaviour AND ea.account = p.a
-        JOIN endpoint_hours eb ON eb.behaviour = p.behaviour AND eb.account = p.b AND eb.h = ea.h
-        JOIN hour_totals ht ON ht.behaviour = p.behaviour AND ht.h = ea.h
-        WHERE p.n_objects >= {int(min_objects)}
-        GROUP BY p.behaviour, p.a, p.b
-    """).to_arrow_table()
-    con.register("expected_tbl", expected)
     tbl = con.sql(f"""
-        SELECT p.*, coalesce(e.expected, 0.0) AS expected,
-               (p.n_objects >= {int(min_objects)}) AS tested
-        FROM {pairs} p LEFT JOIN expected_tbl e
-          ON e.behaviour = p.behaviour AND e.a = p.a AND e.b = p.b
+        WITH expected AS (
+            SELECT p.behaviour, p.a_id, p.b_id, sum(ea.c * eb.c / ht.endpoints) AS expected
+            FROM {pairs} p
+            JOIN endpoint_hours ea ON ea.behaviour = p.behaviour AND ea.aid = p.a_id
+            JOIN endpoint_hours eb ON eb.behaviour = p.behaviour AND eb.aid = p.b_id
+                                   AND eb.h = ea.h
+            JOIN hour_totals ht ON ht.behaviour = p.behaviour AND ht.h = ea.h
+            GROUP BY p.behaviour, p.a_id, p.b_id
+        )
+        SELECT p.*, coalesce(e.expected, 0.0) AS expected
+        FROM {pairs} p LEFT JOIN expected e USING (behaviour, a_id, b_id)
         ORDER BY p.behaviour, p.a, p.b
     """).to_arrow_table()
-    con.unregister("expected_tbl")
     k = tbl.column("n_objects").to_numpy()
     lam = tbl.column("expected").to_numpy()
-    tested = tbl.column("tested").to_numpy(zero_copy_only=False)
-    p = np.ones(len(k))
-    mask = tested & (k > 0)
-    # P(X >= k) = pdtrc(k - 1, lambda); lambda = 0 with k >= 1 means impossible under the null.
-    p[mask] = pdtrc(k[mask] - 1, np.maximum(lam[mask], 1e-300))
+    # P(X >= k) = pdtrc(k - 1, lambda)
+    p = pdtrc(k - 1, np.maximum(lam, 1e-300)) if len(k) else np.ones(0)
     behaviours = tbl.column("behaviour").to_numpy(zero_copy_only=False)
     q = np.ones(len(k))
-    for beh in np.unique(behaviours) if len(behaviours) else []:
+    for beh in (np.unique(behaviours) if len(behaviours) else []):
         idx = np.nonzero(behaviours == beh)[0]
-        q[idx] = benjamini_hochberg(p[idx])
-    tbl = tbl.drop_columns(["tested"])
+        q[idx] = benjamini_hochberg(p[idx], m=max(total_pairs, len(idx)))
     tbl = tbl.append_column("p_value", pa.array(p, type=pa.float64()))
     tbl = tbl.append_column("q_value", pa.array(q, type=pa.float64()))
     return tbl
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+def benjamini_hochberg(p: np.ndarray, m: int | None = None) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values), same order as ``p``.
+
+    ``m`` is the number of hypotheses when ``p`` holds only some of them (the others having
+    ``p = 1``, which only ever rank last).
 
     >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.5])).round(3).tolist()
     [0.04, 0.053, 0.053, 0.5]
+    >>> benjamini_hochberg(np.array([0.01]), m=10).tolist()
+    [0.1]
     """
-    m = len(p)
-    if m == 0:
+    n = len(p)
+    if n == 0:
         return p.copy()
+    m = n if m is None else m
     order = np.argsort(p, kind="mergesort")
-    ranked = p[order] * m / np.arange(1, m + 1)
+    ranked = p[order] * m / np.arange(1, n + 1)
     ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
+    out = np.empty(n)
     out[order] = np.minimum(ranked, 1.0)
     return out
