@@ -312,10 +312,10 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
     # Fast path: ids unique within the ingest and new to the case (the common case) need no
     # window function; otherwise mark the first occurrence of each key once, materialised.
     internal_dups = con.execute(
-        f"SELECT count(*) - count(DISTINCT (platform, action_id)) FROM {new}").fetchone()[0]
+        f"SELECT count(*) - count(DISTINCT (platform, action_id)) FROM {new}").fetchall()[0][0]
     overlap = con.execute(
         f"SELECT count(*) FROM {new} n SEMI JOIN {existing} e "
-        f"ON n.platform = e.platform AND n.action_id = e.action_id").fetchone()[0]
+        f"ON n.platform = e.platform AND n.action_id = e.action_id").fetchall()[0][0]
     if internal_dups == 0 and overlap == 0:
         con.execute(f"CREATE TEMP VIEW marked AS SELECT *, true AS keep FROM {new}")
     else:

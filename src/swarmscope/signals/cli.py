@@ -20,8 +20,10 @@ from .detect import detect as run_detect
 @click.option("--behaviour", "-b", "behaviours", multiple=True,
               help="Behaviour to test (repeatable; default: repost, quote, reply, link, hashtag, "
                    "text, edit where the case has them). See 'swarmscope behaviours'.")
-@click.option("--window", "windows", multiple=True, default=("60s",), show_default=True,
-              help="Co-action window, e.g. 60s, 5m, 1h; BEHAVIOUR=DURATION sets one behaviour's.")
+@click.option("--window", "windows", multiple=True,
+              help="Co-action window, e.g. 60s, 5m, 1h, for all behaviours; BEHAVIOUR=DURATION "
+                   "sets one behaviour's. Default: each behaviour's own (60 s for reposts and "
+                   "links, 10 min for replies, 1 h for text and edits; 'swarmscope behaviours').")
 @click.option("--mode", type=click.Choice(MODES), default="significance", show_default=True,
               help="significance: null model and FDR; coortweet / cnt: the peers' semantics.")
 @click.option("--alpha", default=0.01, show_default=True,
@@ -48,7 +50,7 @@ def detect(case: Path, behaviours: tuple[str, ...], windows: tuple[str, ...], mo
     per = _parse_pairs(tuple(w for w in windows if "=" in w), "--window")
     c = Case.open(case)
     result = run_detect(
-        c, behaviours=list(behaviours) or None, window=base[-1] if base else 60, windows=per,
+        c, behaviours=list(behaviours) or None, window=base[-1] if base else None, windows=per,
         mode=mode, max_neighbours=max_neighbours or None, min_objects=min_objects, alpha=alpha,
         min_participation=min_participation, edge_weight=edge_weight,
         min_edge_weight=min_edge_weight, seed=seed, resolution=resolution,

@@ -159,7 +159,7 @@ def aggregate_pairs(con: duckdb.DuckDBPyConnection, min_objects: int = 1,
                min(oid) <> max(oid) AS multi
         FROM {events} GROUP BY behaviour, least(ax, ay), greatest(ax, ay)
     """)
-    total = con.execute("SELECT count(*) FROM pair_keys").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM pair_keys").fetchall()[0][0]
     keep = "multi" if min_objects >= 2 else "true"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pairs AS

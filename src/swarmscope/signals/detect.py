@@ -57,7 +57,7 @@ from .neardup import text_families
 from .parity import cnt_network, coortweet_network
 from .significance import score_pairs
 
-DEFAULT_BEHAVIOURS = ("repost", "quote", "reply", "link", "hashtag", "text", "edit")
+DEFAULT_BEHAVIOURS = ("repost", "quote", "reply", "link", "hashtag", "text", "neartext", "edit")
 MODES = ("significance", "coortweet", "cnt")
 
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s|sec|m|min|h|d)?\s*$")
@@ -97,7 +97,7 @@ ProgressFn = Callable[[str], None]
 def detect(
     case: Case | str | Path,
     behaviours: list[str] | tuple[str, ...] | None = None,
-    window: str | float = 60,
+    window: str | float | None = None,
     windows: dict[str, str | float] | None = None,
     mode: str = "significance",
     max_neighbours: int | None = DEFAULT_MAX_NEIGHBOURS,
@@ -117,12 +117,13 @@ def detect(
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
-    base_window = parse_duration(window)
     con = case.connect()
     names = list(behaviours) if behaviours else _behaviours_with_data(con, DEFAULT_BEHAVIOURS)
     for n in names:
         get_behaviour(n)  # unknown names fail before any work
-    per_window = {n: base_window for n in names}
+    # One window for all behaviours when given, else each behaviour's default.
+    per_window = {n: parse_duration(window) if window is not None
+                  else get_behaviour(n).default_window for n in names}
     for k, v in (windows or {}).items():
         if k not in per_window:
             raise UsageError(f"--window {k}=...: {k!r} is not one of the behaviours run")
@@ -142,7 +143,7 @@ def detect(
         con.register("text_families", families)
     for beh in names:
         con.execute(f"CREATE OR REPLACE TEMP TABLE src AS {behaviour_sql(beh)}")
-        n_actions = con.execute("SELECT count(*) FROM src").fetchone()[0]
+        n_actions = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
         say(f"{beh}: {n_actions:,} actions, window {per_window[beh]:g} s")
         if n_actions == 0:
             counts["behaviours"][beh] = {"actions": 0, "candidate_pairs": 0, "edges": 0}
@@ -182,8 +183,11 @@ def _behaviours_with_data(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]
     out = []
     for n in names:
         if get_behaviour(n).requires:
+            # derived behaviours run when what they derive from has data
+            if n == "neartext" and "text" in out:
+                out.append(n)
             continue
-        if con.execute(f"SELECT count(*) FROM ({behaviour_sql(n)}) LIMIT 1").fetchone()[0]:
+        if con.execute(f"SELECT count(*) FROM ({behaviour_sql(n)}) LIMIT 1").fetchall()[0][0]:
             out.append(n)
     return out
 
@@ -197,7 +201,7 @@ def _significance_edges(con: duckdb.DuckDBPyConnection, beh: str, window: float,
     con.register("scored", scored)
     tbl = con.sql(f"""
         SELECT behaviour, a, b, n_objects, n_events, first_ts, last_ts, median_lag_s,
-               a_first, b_first, simultaneous, {float(window)} AS window_s,
+               a_first, b_first, simultaneous, {float(window)}::DOUBLE AS window_s,
                expected, p_value, q_value, (q_value <= {float(alpha)}) AS significant
         FROM scored
         ORDER BY q_value, n_objects DESC, a, b

@@ -77,7 +77,7 @@ def text_families(case: Case, num_perm: int = 24, bands: int = 8, threshold: flo
         SELECT b, band, list(text_key ORDER BY text_key) AS keys, count(*) AS n
         FROM nd_bands GROUP BY b, band HAVING count(*) > 1
     """)
-    skipped = con.execute(f"SELECT count(*) FROM nd_buckets WHERE n > {int(max_bucket)}").fetchone()[0]
+    skipped = con.execute(f"SELECT count(*) FROM nd_buckets WHERE n > {int(max_bucket)}").fetchall()[0][0]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nd_cand AS
         SELECT DISTINCT k1, k2 FROM (
@@ -111,8 +111,8 @@ def text_families(case: Case, num_perm: int = 24, bands: int = 8, threshold: flo
         "family_size": pa.array([sizes[m] for m in membership], pa.int64()),
     })
     stats = {
-        "distinct_texts": con.execute("SELECT count(*) FROM nd_texts").fetchone()[0],
-        "candidate_pairs": con.execute("SELECT count(*) FROM nd_cand").fetchone()[0],
+        "distinct_texts": con.execute("SELECT count(*) FROM nd_texts").fetchall()[0][0],
+        "candidate_pairs": con.execute("SELECT count(*) FROM nd_cand").fetchall()[0][0],
         "verified_pairs": verified.num_rows,
         "families": len(set(membership)),
         "texts_in_families": len(keys),
