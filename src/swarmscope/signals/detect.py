@@ -209,7 +209,7 @@ def _significance_edges(con: duckdb.DuckDBPyConnection, beh: str, window: float,
     con.unregister("scored")
     bounded = con.sql("SELECT * FROM bounded ORDER BY events_not_generated DESC").to_arrow_table()
     con.execute("DROP VIEW IF EXISTS events_named")
-    for t in ("events", "ev", "ev_src", "pairs", "pair_keys", "endpoint_hours"):
+    for t in ("events", "ev", "ev_src", "pairs", "pair_keys", "endpoint_hours", "action_hours"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return tbl, bounded, n_pairs
 

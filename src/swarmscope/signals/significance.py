@@ -2,21 +2,25 @@
 
 Null model
 ----------
-Co-action events form a multigraph on accounts (one edge per event). The null is the
-configuration (Chung-Lu) model of that multigraph, stratified by hour of day: under it, account
-``a`` takes part in ``C_a(h)`` events at hour ``h`` (its observed number, which reflects its
-activity volume, its preference for crowded or viral objects, and its speed), and event endpoints
-are matched at random within the hour. The expected number of events between ``a`` and ``b`` is
+Under the null, the partners an account meets in its co-action events are a random sample of
+the actions taking place at that hour of the day. Account ``a`` takes part in ``C_a(h)``
+co-action events at hour ``h`` (its observed *crowd*: how many other actions fell within the
+window on the objects it acted on, which reflects its volume, its preference for popular or
+viral objects, and its speed); account ``b`` performs ``d_b(h)`` of the ``N(h)`` actions of the
+behaviour at hour ``h``. The expected number of events between ``a`` and ``b`` is
 
-    lambda_ab = sum_h C_a(h) * C_b(h) / (2 * P_h)
+    lambda_ab = 1/2 * sum_h [ C_a(h) * d_b(h) / N(h)  +  C_b(h) * d_a(h) / N(h) ]
 
-where ``P_h`` is the number of events at hour ``h`` (hour of the earlier action, UTC). The null
-keeps each account's volume and daily rhythm and each object's popularity (popular objects
-produce many events for everyone who shares them, and so raise everyone's ``C``); it breaks only
-*who is matched with whom*. This is the null of modularity (Newman 2006) applied to the
-co-action graph, in the spirit of the "coordination beyond chance" tests of Pacheco et al. (2021)
-and of the coordinationz null model, and answers the criticism of fixed thresholds in Schoch et al.
-(2022) by scoring every pair against its own expectation.
+(hour of the earlier action, UTC; the two terms are the expectation seen from each side). The
+null keeps each account's activity volume and daily rhythm, each object's popularity (a viral
+object gives everyone who shares it a large crowd) and each account's taste for crowded objects;
+it breaks only *who* meets *whom*. It is the "random partner" null behind coordination tests on
+co-action networks (Pacheco et al. 2021; the bipartite configuration-model nulls of the
+coordinationz project), estimated from actions rather than from the co-action graph itself: a null
+fitted to the co-action graph (e.g. modularity's configuration model) absorbs a group that
+dominates the co-action events of a behaviour, and would miss a farm that produces most of the
+shared texts of a case. Fixed thresholds (Schoch et al. 2022) are replaced by a per-pair
+expectation.
 
 Test statistic: ``k_ab`` = number of distinct objects on which ``a`` and ``b`` co-acted. Under the
 null, ``k_ab`` is at most the number of events, so comparing ``k_ab`` with a Poisson(``lambda_ab``)
@@ -26,16 +30,13 @@ Multiple testing: Benjamini-Hochberg q-values over *all* candidate pairs of the 
 below ``min_objects`` are counted in ``m`` with ``p = 1``), so the expected share of false
 discoveries among edges with ``q <= alpha`` is at most ``alpha`` under the null.
 
-Limitations: when a case contains only coordinated accounts there is nothing to compare with
-(every account's ``C`` is dominated by the operation); the null assumes events are exchangeable
-within an hour of day, so two accounts in the same time zone with the same tastes are closer than
-the model expects (this is why a q-value is evidence for review, not proof).
+Limitations: accounts that share tastes and time zone (a fan community, a newsroom's accounts,
+news aggregators reposting the same feeds) really do meet more often than random partners: they
+are flagged, correctly as co-acting, and need a human to judge intent. A q-value is evidence for
+review, not proof.
 
 References
 ----------
-- Newman (2006), *Modularity and community structure in networks*, PNAS 103(23).
-- Chung & Lu (2002), *Connected components in random graphs with given expected degree
-  sequences*, Annals of Combinatorics 6.
 - Pacheco et al. (2021), *Uncovering coordinated networks on social media*, ICWSM.
 - Schoch, Keller, Stier & Yang (2022), *Coordination patterns reveal online political astroturfing
   across the world*, Scientific Reports 12.
@@ -70,19 +71,35 @@ def score_pairs(con: duckdb.DuckDBPyConnection, total_pairs: int, pairs: str = "
             SELECT behaviour, ay AS aid, (t_x // {_HOUR}) % 24 AS h FROM {events}
         ) GROUP BY behaviour, aid, h
     """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE action_hours AS
+        SELECT behaviour, aid, (t // {_HOUR}) % 24 AS h, count(*) AS d FROM ev
+        GROUP BY behaviour, aid, (t // {_HOUR}) % 24
+    """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE hour_totals AS
-        SELECT behaviour, h, sum(c) AS endpoints FROM endpoint_hours GROUP BY behaviour, h
+        SELECT behaviour, h, sum(d) AS n FROM action_hours GROUP BY behaviour, h
     """)
     tbl = con.sql(f"""
-        WITH expected AS (
-            SELECT p.behaviour, p.a_id, p.b_id, sum(ea.c * eb.c / ht.endpoints) AS expected
+        WITH side AS (
+            -- one side of the expectation: a's crowd met b's share of the hour's actions
+            SELECT p.behaviour, p.a_id, p.b_id, sum(c.c * d.d / ht.n) AS e
             FROM {pairs} p
-            JOIN endpoint_hours ea ON ea.behaviour = p.behaviour AND ea.aid = p.a_id
-            JOIN endpoint_hours eb ON eb.behaviour = p.behaviour AND eb.aid = p.b_id
-                                   AND eb.h = ea.h
-            JOIN hour_totals ht ON ht.behaviour = p.behaviour AND ht.h = ea.h
+            JOIN endpoint_hours c ON c.behaviour = p.behaviour AND c.aid = p.a_id
+            JOIN action_hours d ON d.behaviour = p.behaviour AND d.aid = p.b_id AND d.h = c.h
+            JOIN hour_totals ht ON ht.behaviour = p.behaviour AND ht.h = c.h
             GROUP BY p.behaviour, p.a_id, p.b_id
+            UNION ALL
+            SELECT p.behaviour, p.a_id, p.b_id, sum(c.c * d.d / ht.n) AS e
+            FROM {pairs} p
+            JOIN endpoint_hours c ON c.behaviour = p.behaviour AND c.aid = p.b_id
+            JOIN action_hours d ON d.behaviour = p.behaviour AND d.aid = p.a_id AND d.h = c.h
+            JOIN hour_totals ht ON ht.behaviour = p.behaviour AND ht.h = c.h
+            GROUP BY p.behaviour, p.a_id, p.b_id
+        ),
+        expected AS (
+            SELECT behaviour, a_id, b_id, sum(e) / 2 AS expected FROM side
+            GROUP BY behaviour, a_id, b_id
         )
         SELECT p.*, coalesce(e.expected, 0.0) AS expected
         FROM {pairs} p LEFT JOIN expected e USING (behaviour, a_id, b_id)
