@@ -69,6 +69,10 @@ def html_to_text(content: str) -> tuple[str, list[str]]:
     mark = _MARK if _MARK not in content else next(
         chr(c) for c in range(0xE001, 0xF900) if chr(c) not in content)
     lxml.etree.strip_elements(root, *_NO_TEXT, with_tail=False)
+    if "quote-inline" in content:
+        for el in list(root.iter()):
+            if "quote-inline" in (el.get("class") or "").split() and el.getparent() is not None:
+                _drop_keep_tail(el)
     for el in root.iter("br", *_BLOCKS):
         if el.tag == "br":
             el.tail = "\n" + (el.tail or "")
@@ -86,6 +90,17 @@ def html_to_text(content: str) -> tuple[str, list[str]]:
         text = "\n\n".join(
             piece for piece in (p.strip(" \t\r\n") for p in text.split(mark)) if piece)
     return text, links
+
+
+def _drop_keep_tail(el: lxml.etree._Element) -> None:
+    parent = el.getparent()
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def _is_tag_or_mention(a: lxml.etree._Element) -> bool:

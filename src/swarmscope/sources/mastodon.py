@@ -132,7 +132,8 @@ def status_action(status: dict[str, Any]) -> dict[str, Any]:
     for key in ACCOUNT_EXTRA:
         value = account.get(key)
         if value not in (None, ""):
-            extra[f"account_{key}"] = value
+            # The account's local id is not the account_id column (the actor URI).
+            extra["account_local_id" if key == "id" else f"account_{key}"] = value
     app = status.get("application")
     if isinstance(app, dict) and app.get("name"):
         extra["application"] = app["name"]

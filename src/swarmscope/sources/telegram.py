@@ -173,6 +173,8 @@ def message_action(chat_id: str, msg: Any) -> dict[str, Any]:
     for key in MESSAGE_EXTRA:
         if msg.get(key) is not None:
             extra[key] = msg[key]
+    if "from" in msg and msg["from"] is None:
+        extra["sender_deleted"] = True  # Telegram exports a deleted account's name as null
     media = [key for key in MEDIA_FIELDS if key in msg]
     if media:
         extra["media"] = media
@@ -285,6 +287,8 @@ class TelegramEscapes:
         self._carry = b""
 
     def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""  # ijson probes the stream type with read(0)
         while True:
             chunk = self.raw.read(size if size and size > 0 else 1 << 20)
             data = self._carry + chunk
