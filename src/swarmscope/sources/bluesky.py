@@ -42,7 +42,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .base import ReadContext, RowBatcher, Source
+from .action_rows import rows_to_batch
+from .base import BATCH_ROWS, ReadContext, Source
 from .json_records import RecordError, first_json_line, iter_json_lines, open_records
 from .not_actions import NotActions, NotAnAction
 
@@ -88,26 +89,26 @@ class BlueskySource(Source):
         return {r: r for r in records}
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        batcher = RowBatcher()
+        pending: list[tuple[int, dict[str, Any]]] = []
         skipped = NotActions()
         stream, counter = open_records(ctx.path)
         try:
             for record, obj in iter_json_lines(ctx, stream):
                 try:
-                    row = jetstream_action(obj)
+                    pending.append((record, jetstream_action(obj)))
                 except NotAnAction as exc:
                     skipped.add(exc.what)
                     continue
                 except RecordError as exc:
                     ctx.reject(record, exc.field, exc.reason, exc.value, line=record)
                     continue
-                batcher.add(record=record, **row)
-                if batcher.full:
+                if len(pending) >= BATCH_ROWS:
                     ctx.progress(counter.consumed)
-                    yield batcher.flush()
-            if len(batcher):
+                    yield rows_to_batch(pending)
+                    pending = []
+            if pending:
                 ctx.progress(counter.consumed)
-                yield batcher.flush()
+                yield rows_to_batch(pending)
         finally:
             stream.close()
         skipped.report(ctx)
@@ -160,7 +161,7 @@ def jetstream_action(event: dict[str, Any]) -> dict[str, Any]:
         extra["cid"] = commit["cid"]
     row: dict[str, Any] = {
         "platform": "bluesky", "action_id": f"at://{did}/{collection}/{rkey}",
-        "account": did, "account_id": did, "ts": time_us, "extra": extra,
+        "account": did, "account_id": did, "ts": str(time_us), "extra": extra,
     }
     if collection == POST:
         _post(record, row, extra)

@@ -44,7 +44,8 @@ class ContentTooDeep(ValueError):
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # One parser for the process (ingest reads a file in one thread); its error log is per parse.
 _PARSER = lxml.etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True,
-                                no_network=True)
+                                no_network=True, encoding="utf-8", collect_ids=False,
+                                default_doctype=False)
 _MARK = "\ue000"
 
 
@@ -57,7 +58,8 @@ def html_to_text(content: str) -> tuple[str, list[str]]:
         return content, []
     if _CONTROLS.search(content):
         content = _CONTROLS.sub("", content)
-    doc = lxml.etree.HTML(content, _PARSER)
+    # UTF-8 bytes with the encoding given: libxml2 then skips its own encoding detection.
+    doc = lxml.etree.HTML(content.encode("utf-8", "surrogatepass"), _PARSER)
     if any("depth" in e.message for e in _PARSER.error_log):
         raise ContentTooDeep("HTML content nests deeper than 2048 elements")
     root = doc.find("body") if doc is not None else None

@@ -33,13 +33,15 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from .base import ReadContext, RowBatcher, Source
+from .action_rows import rows_to_batch
+from .base import BATCH_ROWS, ReadContext, Source
 from .html_text import ContentTooDeep, html_to_text
 from .json_records import (
     RecordError,
@@ -85,7 +87,7 @@ class MastodonSource(Source):
         return self._LABELS.get(column, column)
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        batcher = RowBatcher()
+        pending: list[tuple[int, dict[str, Any]]] = []
         stream, counter = open_records(ctx.path)
         try:
             start = first_byte(stream)
@@ -97,17 +99,17 @@ class MastodonSource(Source):
                 try:
                     if not isinstance(obj, dict):
                         raise RecordError(None, "a status must be a JSON object")
-                    row = status_action(obj)
+                    pending.append((record, status_action(obj)))
                 except RecordError as exc:
                     ctx.reject(record, exc.field, exc.reason, exc.value, line=line)
                     continue
-                batcher.add(record=record, **row)
-                if batcher.full:
+                if len(pending) >= BATCH_ROWS:
                     ctx.progress(counter.consumed)
-                    yield batcher.flush()
-            if len(batcher):
+                    yield rows_to_batch(pending)
+                    pending = []
+            if pending:
                 ctx.progress(counter.consumed)
-                yield batcher.flush()
+                yield rows_to_batch(pending)
         finally:
             stream.close()
 
@@ -123,7 +125,7 @@ def status_action(status: dict[str, Any]) -> dict[str, Any]:
     account = status.get("account")
     if not isinstance(account, dict):
         raise RecordError("account", "missing account object", account)
-    acct = global_acct(account, _host(uri), "account")
+    acct = global_acct(account, uri, "account")
     extra: dict[str, Any] = {}
     for key in STATUS_EXTRA:
         value = status.get(key)
@@ -153,8 +155,7 @@ def status_action(status: dict[str, Any]) -> dict[str, Any]:
         author = reblog.get("account")
         if isinstance(author, dict):
             try:
-                extra["reblog_account"] = global_acct(author, _host(reblog["uri"]),
-                                                      "reblog.account")
+                extra["reblog_account"] = global_acct(author, reblog["uri"], "reblog.account")
             except RecordError:
                 pass  # the booster's action stands without knowing the original's author
         if reblog.get("url"):
@@ -192,10 +193,11 @@ def status_action(status: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def global_acct(account: dict[str, Any], fallback_host: str | None, where: str) -> str:
-    """``acct`` with the server it lives on: ``alice`` -> ``alice@<host of account.url>``,
-    ``alice@Other.Social`` -> ``alice@other.social``. ``where`` names the account object in
-    errors (``account``, ``mentions[]``)."""
+def global_acct(account: dict[str, Any], fallback_url: str | None, where: str) -> str:
+    """``acct`` with the server it lives on: ``alice`` -> ``alice@<host of account.url>``
+    (else of ``fallback_url``, the status's uri), ``alice@Other.Social`` ->
+    ``alice@other.social``. ``where`` names the account object in errors (``account``,
+    ``mentions[]``)."""
     acct = account.get("acct")
     if not isinstance(acct, str) or not acct.strip("@ "):
         raise RecordError(f"{where}.acct", "missing acct", acct)
@@ -203,7 +205,7 @@ def global_acct(account: dict[str, Any], fallback_host: str | None, where: str) 
     if "@" in acct:
         user, _, host = acct.partition("@")
         return f"{user}@{host.lower()}"
-    host = _host(account.get("url")) or fallback_host
+    host = _host(account.get("url")) or _host(fallback_url)
     if not host:
         raise RecordError(f"{where}.url", f"cannot tell the server of local account {acct!r}",
                           account.get("url"))
@@ -224,10 +226,17 @@ def _quote(quote: Any) -> tuple[str | None, dict[str, Any]]:
 
 
 def _host(url: Any) -> str | None:
-    if not isinstance(url, str) or not url:
+    """Lower-case host of an absolute URL, or None."""
+    if not isinstance(url, str) or "://" not in url:
         return None
+    return _host_of(url.split("/", 3)[2] if url.count("/") >= 2 else "")
+
+
+@lru_cache(maxsize=65536)
+def _host_of(netloc: str) -> str | None:
+    # The authority part only, cached: statuses of one account repeat it.
     try:
-        host = urlsplit(url).hostname
+        host = urlsplit(f"//{netloc}").hostname
     except ValueError:
         return None
     return host.lower() if host else None

@@ -41,7 +41,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .base import ReadContext, RowBatcher, Source
+from .action_rows import rows_to_batch
+from .base import BATCH_ROWS, ReadContext, Source
 from .json_records import RecordError, first_json_line, iter_json_lines, open_records
 
 #: Author names Reddit shows for accounts that no longer exist.
@@ -99,22 +100,22 @@ class RedditSource(Source):
         return {r: r for r in records}  # record n is line n
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        batcher = RowBatcher()
+        pending: list[tuple[int, dict[str, Any]]] = []
         stream, counter = open_records(ctx.path)
         try:
             for record, obj in iter_json_lines(ctx, stream):
                 try:
-                    row = submission_or_comment(obj)
+                    pending.append((record, submission_or_comment(obj)))
                 except RecordError as exc:
                     ctx.reject(record, exc.field, exc.reason, exc.value, line=record)
                     continue
-                batcher.add(record=record, **row)
-                if batcher.full:
+                if len(pending) >= BATCH_ROWS:
                     ctx.progress(counter.consumed)
-                    yield batcher.flush()
-            if len(batcher):
+                    yield rows_to_batch(pending)
+                    pending = []
+            if pending:
                 ctx.progress(counter.consumed)
-                yield batcher.flush()
+                yield rows_to_batch(pending)
         finally:
             stream.close()
 
@@ -177,7 +178,7 @@ def _submission(obj: dict[str, Any], row: dict[str, Any], extra: dict[str, Any])
     url = obj.get("url")
     if isinstance(url, str) and url and not obj.get("is_self"):
         urls.append(absolute_url(url))
-    if text:
+    if text and "http" in text:
         urls.extend(links_in_markdown(text))
     parent = obj.get("crosspost_parent")
     if parent is not None and not (isinstance(parent, str) and _FULLNAME_RE.match(parent)):
@@ -185,11 +186,12 @@ def _submission(obj: dict[str, Any], row: dict[str, Any], extra: dict[str, Any])
                           parent)
     row.update(
         kind="repost" if parent else "post", repost_of=parent, title=title, text=text,
-        urls=_unique(urls), mentions=mentions_in_markdown(text) if text else [],
+        urls=_unique(urls) if len(urls) > 1 else urls, mentions=mentions_in_markdown(text),
     )
     for key in SUBMISSION_EXTRA:
-        if obj.get(key) is not None and key not in extra:
-            extra[key] = obj[key]
+        value = obj.get(key)
+        if value is not None and key not in extra:
+            extra[key] = value
 
 
 def _comment(obj: dict[str, Any], row: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -201,12 +203,12 @@ def _comment(obj: dict[str, Any], row: dict[str, Any], extra: dict[str, Any]) ->
                           obj.get("parent_id"))
     row.update(
         kind="comment", parent_id=parent, text=text,
-        urls=_unique(links_in_markdown(text)) if text else [],
-        mentions=mentions_in_markdown(text) if text else [],
+        urls=_unique(links_in_markdown(text)), mentions=mentions_in_markdown(text),
     )
     for key in COMMENT_EXTRA:
-        if obj.get(key) is not None and key not in extra:
-            extra[key] = obj[key]
+        value = obj.get(key)
+        if value is not None and key not in extra:
+            extra[key] = value
 
 
 def _own_text(obj: dict[str, Any], key: str, extra: dict[str, Any]) -> str | None:
@@ -251,8 +253,13 @@ def base36(n: int) -> str:
 
 
 def epoch_text(value: Any) -> Any:
-    """``created_utc`` as the pipeline reads it: ints and strings as given, floats without an
-    exponent (``1.6e9`` would not parse)."""
+    """``created_utc`` as text the pipeline reads: ints and strings as given, floats without an
+    exponent (``1.6e9`` would not parse). Other types are returned as they are, for the
+    pipeline to report as unparseable."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     if isinstance(value, float) and value == value and abs(value) != float("inf"):
         return str(int(value)) if value.is_integer() else f"{value:.6f}"
     return value
@@ -261,25 +268,30 @@ def epoch_text(value: Any) -> Any:
 def absolute_url(url: str) -> str:
     """A submission ``url`` as a link: the API's HTML escaping undone (``&amp;``), and
     Reddit-relative paths (crossposts give ``/r/sub/comments/...``) made absolute."""
-    url = html.unescape(url)
+    if "&" in url:
+        url = html.unescape(url)
     if url.startswith("/") and not url.startswith("//"):
         return REDDIT + url
     return url
 
 
-def links_in_markdown(text: str) -> list[str]:
+def links_in_markdown(text: str | None) -> list[str]:
     """``http(s)`` links written in Markdown text, trailing punctuation and Markdown escapes
     removed, HTML escaping undone."""
+    if not text or "http" not in text:
+        return []
     out = []
     for m in _URL_RE.finditer(text):
         url = m.group(0).replace("\\", "").rstrip(_URL_TRAILING)
         if len(url) > url.index("://") + 3:
-            out.append(html.unescape(url))
+            out.append(html.unescape(url) if "&" in url else url)
     return out
 
 
-def mentions_in_markdown(text: str) -> list[str]:
+def mentions_in_markdown(text: str | None) -> list[str]:
     """User names mentioned as ``u/name`` or ``/u/name``."""
+    if not text or "u/" not in text:
+        return []
     return _unique(m.group(1) for m in _MENTION_RE.finditer(text))
 
 

@@ -53,7 +53,8 @@ import pyarrow as pa
 
 from ..errors import IngestError
 from ..text import TEXT_KEY_SQL
-from .base import BATCH_ROWS, ReadContext, RowBatcher, Source
+from .action_rows import rows_to_batch
+from .base import BATCH_ROWS, ReadContext, Source
 from .json_records import RecordError, iter_json_array, open_records
 from .not_actions import NotActions, NotAnAction
 
@@ -332,7 +333,4 @@ class _TextKeys:
             for i, key in zip(forwards, keys, strict=True):
                 _, source, _ = pending[i][1]["repost_of"]
                 pending[i][1]["repost_of"] = None if key is None else f"fwd:{source}:{key}"
-        batcher = RowBatcher(rows=len(pending) + 1)
-        for record, row in pending:
-            batcher.add(record=record, **row)
-        return batcher.flush()
+        return rows_to_batch(pending)
