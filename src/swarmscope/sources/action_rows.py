@@ -46,8 +46,8 @@ def _columnar(rows: list[tuple[int, dict[str, Any]]]) -> pa.RecordBatch:
     arrays = []
     for col in SOURCE_COLUMNS:
         if col in LIST_COLUMNS:
-            values = [r.get(col) for _, r in rows]
-            values = [[x for x in v if x] if v else [] for v in values]
+            values = [(v if "" not in v else [x for x in v if x]) if (v := r.get(col)) else []
+                      for _, r in rows]
             arrays.append(pa.array(values, type=_STR_LIST))
         elif col == "extra":
             arrays.append(pa.array(

@@ -61,6 +61,9 @@ STATUS_EXTRA = ("id", "url", "visibility", "language", "spoiler_text", "sensitiv
 ACCOUNT_EXTRA = ("id", "username", "display_name", "created_at", "bot", "group", "locked",
                  "followers_count", "following_count", "statuses_count")
 
+_ACCOUNT_EXTRA_NAMES = tuple(
+    (k, "account_local_id" if k == "id" else f"account_{k}") for k in ACCOUNT_EXTRA)
+
 
 class MastodonSource(Source):
     """Mastodon API statuses: a JSON array or JSON lines."""
@@ -126,16 +129,10 @@ def status_action(status: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(account, dict):
         raise RecordError("account", "missing account object", account)
     acct = global_acct(account, uri, "account")
-    extra: dict[str, Any] = {}
-    for key in STATUS_EXTRA:
-        value = status.get(key)
-        if value not in (None, ""):
-            extra[key] = value
-    for key in ACCOUNT_EXTRA:
-        value = account.get(key)
-        if value not in (None, ""):
-            # The account's local id is not the account_id column (the actor URI).
-            extra["account_local_id" if key == "id" else f"account_{key}"] = value
+    extra = {k: v for k in STATUS_EXTRA if (v := status.get(k)) is not None and v != ""}
+    # The account's local id is not the account_id column (the actor URI).
+    extra.update({name: v for k, name in _ACCOUNT_EXTRA_NAMES
+                  if (v := account.get(k)) is not None and v != ""})
     app = status.get("application")
     if isinstance(app, dict) and app.get("name"):
         extra["application"] = app["name"]

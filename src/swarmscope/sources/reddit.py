@@ -157,19 +157,14 @@ def submission_or_comment(obj: dict[str, Any]) -> dict[str, Any]:
         account_id = _text_or_none(obj.get("author_fullname"))
     else:
         raise RecordError("author", "author must be a non-empty string", author)
-    row: dict[str, Any] = {
-        "platform": "reddit", "action_id": action_id, "account": account,
-        "account_id": account_id, "ts": epoch_text(obj.get("created_utc")),
-    }
+    ts = epoch_text(obj.get("created_utc"))
     if is_submission:
-        _submission(obj, row, extra)
-    else:
-        _comment(obj, row, extra)
-    row["extra"] = extra
-    return row
+        return _submission(obj, action_id, account, account_id, ts, extra)
+    return _comment(obj, action_id, account, account_id, ts, extra)
 
 
-def _submission(obj: dict[str, Any], row: dict[str, Any], extra: dict[str, Any]) -> None:
+def _submission(obj: dict[str, Any], action_id: str, account: str, account_id: str | None,
+                ts: Any, extra: dict[str, Any]) -> dict[str, Any]:
     title = obj.get("title")
     if title is not None and not isinstance(title, str):
         raise RecordError("title", "title must be a string", title)
@@ -179,36 +174,34 @@ def _submission(obj: dict[str, Any], row: dict[str, Any], extra: dict[str, Any])
     if isinstance(url, str) and url and not obj.get("is_self"):
         urls.append(absolute_url(url))
     if text and "http" in text:
-        urls.extend(links_in_markdown(text))
+        urls = _unique([*urls, *links_in_markdown(text)])
     parent = obj.get("crosspost_parent")
     if parent is not None and not (isinstance(parent, str) and _FULLNAME_RE.match(parent)):
         raise RecordError("crosspost_parent", "crosspost_parent must be a fullname (t3_...)",
                           parent)
-    row.update(
-        kind="repost" if parent else "post", repost_of=parent, title=title, text=text,
-        urls=_unique(urls) if len(urls) > 1 else urls, mentions=mentions_in_markdown(text),
-    )
-    for key in SUBMISSION_EXTRA:
-        value = obj.get(key)
-        if value is not None and key not in extra:
-            extra[key] = value
+    extra.update({k: v for k in SUBMISSION_EXTRA if (v := obj.get(k)) is not None})
+    return {
+        "platform": "reddit", "action_id": action_id, "account": account,
+        "account_id": account_id, "ts": ts, "kind": "repost" if parent else "post",
+        "repost_of": parent, "title": title, "text": text, "urls": urls,
+        "mentions": mentions_in_markdown(text), "extra": extra,
+    }
 
 
-def _comment(obj: dict[str, Any], row: dict[str, Any], extra: dict[str, Any]) -> None:
+def _comment(obj: dict[str, Any], action_id: str, account: str, account_id: str | None,
+             ts: Any, extra: dict[str, Any]) -> dict[str, Any]:
     text = _own_text(obj, "body", extra)
-    link_id = obj.get("link_id")
-    parent = parent_fullname(obj.get("parent_id"), link_id)
+    parent = parent_fullname(obj.get("parent_id"), obj.get("link_id"))
     if parent is None:
         raise RecordError("parent_id", "missing or malformed parent_id (t1_... or t3_...)",
                           obj.get("parent_id"))
-    row.update(
-        kind="comment", parent_id=parent, text=text,
-        urls=_unique(links_in_markdown(text)), mentions=mentions_in_markdown(text),
-    )
-    for key in COMMENT_EXTRA:
-        value = obj.get(key)
-        if value is not None and key not in extra:
-            extra[key] = value
+    extra.update({k: v for k in COMMENT_EXTRA if (v := obj.get(k)) is not None})
+    return {
+        "platform": "reddit", "action_id": action_id, "account": account,
+        "account_id": account_id, "ts": ts, "kind": "comment", "parent_id": parent,
+        "text": text, "urls": _unique(links_in_markdown(text)) if text else [],
+        "mentions": mentions_in_markdown(text), "extra": extra,
+    }
 
 
 def _own_text(obj: dict[str, Any], key: str, extra: dict[str, Any]) -> str | None:

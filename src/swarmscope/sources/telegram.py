@@ -114,7 +114,8 @@ class TelegramSource(Source):
         finally:
             stream.close()
         chat_id = str(header["id"])
-        chat_extra = {k: header[k] for k in ("name", "type") if header.get(k) is not None}
+        chat_extra = {f"chat_{k}": header[k] for k in ("name", "type")
+                      if header.get(k) is not None}
         skipped = NotActions()
         pending: list[tuple[int, dict[str, Any]]] = []
         keys = _TextKeys()
@@ -122,16 +123,13 @@ class TelegramSource(Source):
         try:
             for record, msg in iter_json_array(ctx, TelegramEscapes(stream), "messages.item"):
                 try:
-                    row = message_action(chat_id, msg)
+                    row = message_action(chat_id, msg, chat_extra)
                 except NotAnAction as exc:
                     skipped.add(exc.what)
                     continue
                 except RecordError as exc:
                     ctx.reject(record, exc.field, exc.reason, exc.value)
                     continue
-                if chat_extra:
-                    row["extra"] = {**{f"chat_{k}": v for k, v in chat_extra.items()},
-                                    **row["extra"]}
                 pending.append((record, row))
                 if len(pending) >= BATCH_ROWS:
                     ctx.progress(counter.consumed)
@@ -145,9 +143,11 @@ class TelegramSource(Source):
         skipped.report(ctx)
 
 
-def message_action(chat_id: str, msg: Any) -> dict[str, Any]:
-    """The action of one element of ``messages``, as RowBatcher values. A forward's
-    ``repost_of`` is left as ``("fwd", source, text)`` for :class:`_TextKeys` to key.
+def message_action(chat_id: str, msg: Any,
+                   chat_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The action of one element of ``messages``, as RowBatcher values; ``extra`` starts with
+    ``chat_extra``. A forward's ``repost_of`` is left as ``("fwd", source, text)`` for
+    :class:`_TextKeys` to key.
 
     Raises :class:`NotAnAction` for service and unsupported messages and
     :class:`~swarmscope.sources.json_records.RecordError` for malformed ones.
@@ -169,11 +169,9 @@ def message_action(chat_id: str, msg: Any) -> dict[str, Any]:
         sender = str(sender)  # exports before 2020 gave bare numeric user ids
     if not isinstance(sender, str) or not sender.strip():
         raise RecordError("from_id", "missing from_id (the sender)", sender)
-    text, urls, hashtags, mentions = message_text(msg.get("text"), msg.get("text_entities"))
-    extra: dict[str, Any] = {}
-    for key in MESSAGE_EXTRA:
-        if msg.get(key) is not None:
-            extra[key] = msg[key]
+    text, urls, hashtags, mentions = message_text(msg.get("text"))
+    extra: dict[str, Any] = dict(chat_extra) if chat_extra else {}
+    extra.update({k: v for k in MESSAGE_EXTRA if (v := msg.get(k)) is not None})
     if "from" in msg and msg["from"] is None:
         extra["sender_deleted"] = True  # Telegram exports a deleted account's name as null
     media = [key for key in MEDIA_FIELDS if key in msg]
@@ -205,48 +203,46 @@ def message_action(chat_id: str, msg: Any) -> dict[str, Any]:
     return row
 
 
-def message_text(text: Any, entities: Any = None
-                 ) -> tuple[str, list[str], list[str], list[str]]:
-    """``(plain text, urls, hashtags, mentions)`` of a message's ``text`` and
-    ``text_entities``."""
-    if text is None:
-        text = ""
+def message_text(text: Any) -> tuple[str, list[str], list[str], list[str]]:
+    """``(plain text, urls, hashtags, mentions)`` of a message's ``text``.
+
+    Telegram Desktop writes ``text`` as a plain string when it has no entities, else as a list
+    of strings and entity objects; ``text_entities`` repeats the same parts and is not read.
+    """
     if isinstance(text, str):
-        plain = text
-        parts = entities if isinstance(entities, list) else []
-    elif isinstance(text, list):
-        pieces = []
-        for part in text:
-            if isinstance(part, str):
-                pieces.append(part)
-            elif isinstance(part, dict) and isinstance(part.get("text"), str):
-                pieces.append(part["text"])
-            else:
-                raise RecordError("text", "text parts must be strings or entity objects", part)
-        plain = "".join(pieces)
-        parts = entities if isinstance(entities, list) else text
-    else:
+        return text, [], [], []
+    if text is None:
+        return "", [], [], []
+    if not isinstance(text, list):
         raise RecordError("text", "text must be a string or a list", text)
+    pieces: list[str] = []
     urls: list[str] = []
     hashtags: list[str] = []
     mentions: list[str] = []
-    for ent in parts:
-        if not isinstance(ent, dict):
+    for part in text:
+        if isinstance(part, str):
+            pieces.append(part)
             continue
-        etype = ent.get("type")
-        value = ent.get("text")
-        if etype == "link" and isinstance(value, str):
+        value = part.get("text") if isinstance(part, dict) else None
+        if not isinstance(value, str):
+            raise RecordError("text", "text parts must be strings or entity objects", part)
+        pieces.append(value)
+        etype = part.get("type")
+        if etype == "link":
             urls.append(value)
-        elif etype == "text_link" and isinstance(ent.get("href"), str):
-            urls.append(ent["href"])
-        elif etype == "hashtag" and isinstance(value, str):
+        elif etype == "text_link" and isinstance(part.get("href"), str):
+            urls.append(part["href"])
+        elif etype == "hashtag":
             hashtags.append(value.removeprefix("#"))
-        elif etype == "mention" and isinstance(value, str):
+        elif etype == "mention":
             mentions.append(value.removeprefix("@"))
-        elif etype == "mention_name" and ent.get("user_id") is not None:
-            mentions.append(f"user{ent['user_id']}")
-    return (plain, list(dict.fromkeys(urls)), list(dict.fromkeys(hashtags)),
-            list(dict.fromkeys(mentions)))
+        elif etype == "mention_name" and part.get("user_id") is not None:
+            mentions.append(f"user{part['user_id']}")
+    return "".join(pieces), _unique(urls), _unique(hashtags), _unique(mentions)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items)) if len(items) > 1 else items
 
 
 class _HeaderError(ValueError):
