@@ -130,3 +130,34 @@ def test_auto_detects_jetstream(tmp_path):
     not_jetstream = tmp_path / "x.jsonl"
     not_jetstream.write_text('{"did": "something", "time_us": 1, "kind": "commit"}\n')
     assert detect_format(not_jetstream) == "jsonl"
+
+
+def test_collection_names_from_the_data_reach_the_terminal_escaped(case, tmp_path, caplog):
+    event = {"did": A, "time_us": 1725911162329308, "kind": "commit",
+             "commit": {"operation": "create", "collection": "x.\x1b[2J\u202eevil",
+                        "rkey": "1", "record": {}}}
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(json.dumps(event) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="swarmscope.sources"):
+        swarmscope.ingest(case, [path], format="bluesky")
+    [message] = [r.getMessage() for r in caplog.records]
+    assert "x.\\u001b[2J\\u202eevil records" in message
+    assert "\x1b" not in message and "\u202e" not in message
+
+
+def test_cli_ingests_with_one_flag_and_reports_what_is_not_an_action(tmp_path):
+    """The warning reaches a CLI user on standard error (a subprocess: pytest's own log
+    capture would swallow it in-process)."""
+    import os
+    import subprocess
+    import sys
+
+    src = str(Path(swarmscope.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run(
+        [sys.executable, "-m", "swarmscope", "ingest", str(tmp_path / "case"), str(FIXTURE),
+         "--format", "bluesky", "--init"],
+        capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "added 7 actions" in result.stdout
+    assert "5 records read are not actions" in result.stderr

@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import Counter
 
 from .base import ReadContext
@@ -37,12 +38,23 @@ class NotAnAction(Exception):
 
 
 class NotActions:
-    """A counter of records that were read and deliberately not turned into actions."""
+    """A counter of records that were read and deliberately not turned into actions.
 
-    def __init__(self) -> None:
+    Labels may come from the data (a Bluesky collection name), so they are shown with control
+    and formatting characters escaped (no terminal escape sequences, no bidi tricks), and at
+    most ``max_kinds`` distinct labels are kept: later new labels count as ``other records``
+    (a hostile file cannot grow the counter or the message without bound).
+    """
+
+    OTHER = "other records"
+
+    def __init__(self, max_kinds: int = 50) -> None:
         self.counts: Counter[str] = Counter()
+        self.max_kinds = max_kinds
 
     def add(self, what: str, n: int = 1) -> None:
+        if what not in self.counts and len(self.counts) >= self.max_kinds:
+            what = self.OTHER
         self.counts[what] += n
 
     @property
@@ -50,10 +62,21 @@ class NotActions:
         return sum(self.counts.values())
 
     def summary(self) -> str:
-        return "; ".join(f"{n:,} {what}" for what, n in self.counts.most_common())
+        return "; ".join(f"{n:,} {printable(what)}" for what, n in self.counts.most_common())
 
     def report(self, ctx: ReadContext) -> None:
         """Log the counts of this file (nothing when every record was an action)."""
         if self.total:
             logger.warning("%s: %s records read are not actions and were not ingested: %s",
                            ctx.display_name, f"{self.total:,}", self.summary())
+
+
+def printable(label: str, limit: int = 200) -> str:
+    """``label`` safe for a terminal: control and format characters as ``\\uXXXX``, cut at
+    ``limit`` characters."""
+    if len(label) > limit:
+        label = label[:limit] + "..."
+    if label.isprintable():
+        return label
+    return "".join(c if c.isprintable() or unicodedata.category(c) == "Zs"
+                   else f"\\u{ord(c):04x}" for c in label)
