@@ -30,6 +30,11 @@ from .base import LIST_COLUMNS, RowBatcher
 
 _STR_LIST = pa.list_(pa.string())
 
+#: Rows an adapter collects before it emits a batch. Pending rows are Python dicts (a few KB
+#: each with their ``extra``), so a quarter of ``BATCH_ROWS`` keeps an adapter's memory near
+#: 100 MB whatever the file size, at no measurable cost in speed.
+PENDING_ROWS = 16_384
+
 
 def rows_to_batch(rows: list[tuple[int, dict[str, Any]]]) -> pa.RecordBatch:
     """A source batch of ``(record, row)`` pairs, rows as RowBatcher values."""

@@ -40,8 +40,8 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from .action_rows import rows_to_batch
-from .base import BATCH_ROWS, ReadContext, Source
+from .action_rows import PENDING_ROWS, rows_to_batch
+from .base import ReadContext, Source
 from .html_text import ContentTooDeep, html_to_text
 from .json_records import (
     RecordError,
@@ -106,7 +106,7 @@ class MastodonSource(Source):
                 except RecordError as exc:
                     ctx.reject(record, exc.field, exc.reason, exc.value, line=line)
                     continue
-                if len(pending) >= BATCH_ROWS:
+                if len(pending) >= PENDING_ROWS:
                     ctx.progress(counter.consumed)
                     yield rows_to_batch(pending)
                     pending = []

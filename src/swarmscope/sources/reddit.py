@@ -41,8 +41,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .action_rows import rows_to_batch
-from .base import BATCH_ROWS, ReadContext, Source
+from .action_rows import PENDING_ROWS, rows_to_batch
+from .base import ReadContext, Source
 from .json_records import RecordError, first_json_line, iter_json_lines, open_records
 
 #: Author names Reddit shows for accounts that no longer exist.
@@ -109,7 +109,7 @@ class RedditSource(Source):
                 except RecordError as exc:
                     ctx.reject(record, exc.field, exc.reason, exc.value, line=record)
                     continue
-                if len(pending) >= BATCH_ROWS:
+                if len(pending) >= PENDING_ROWS:
                     ctx.progress(counter.consumed)
                     yield rows_to_batch(pending)
                     pending = []

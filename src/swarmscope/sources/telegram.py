@@ -53,8 +53,8 @@ import pyarrow as pa
 
 from ..errors import IngestError
 from ..text import TEXT_KEY_SQL
-from .action_rows import rows_to_batch
-from .base import BATCH_ROWS, ReadContext, Source
+from .action_rows import PENDING_ROWS, rows_to_batch
+from .base import ReadContext, Source
 from .json_records import RecordError, iter_json_array, open_records
 from .not_actions import NotActions, NotAnAction
 
@@ -131,7 +131,7 @@ class TelegramSource(Source):
                     ctx.reject(record, exc.field, exc.reason, exc.value)
                     continue
                 pending.append((record, row))
-                if len(pending) >= BATCH_ROWS:
+                if len(pending) >= PENDING_ROWS:
                     ctx.progress(counter.consumed)
                     yield keys.batch(pending)
                     pending = []
