@@ -161,3 +161,12 @@ def test_cli_ingests_with_one_flag_and_reports_what_is_not_an_action(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "added 7 actions" in result.stdout
     assert "5 records read are not actions" in result.stderr
+
+
+def test_compressed_stream_is_detected_and_read(case, tmp_path):
+    import gzip
+
+    path = tmp_path / "jetstream.jsonl.gz"
+    path.write_bytes(gzip.compress(FIXTURE.read_bytes()))
+    assert detect_format(path) == "bluesky"
+    assert swarmscope.ingest(case, [path]).added == 7
