@@ -120,8 +120,6 @@ def test_zstd_dump_with_long_window_reads(case, tmp_path):
     assert report.added == 8
 
 
-@pytest.mark.xfail(strict=True, reason="detect_format reads through compression.open_input, "
-                   "whose zstd decoder refuses long windows (lead: max_window_size=2**31)")
 def test_auto_detects_a_long_window_zstd_dump(tmp_path):
     assert detect_format(long_window_zst(tmp_path / "RS_2020-09.zst")) == "reddit"
 
