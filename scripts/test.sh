@@ -3,6 +3,9 @@
 # This is the README's test command and exactly what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${CI:-}" = "true" ] || [ "${SWARMSCOPE_SYSTEM_DEPS:-}" = "1" ]; then
+  bash scripts/system-deps.sh
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
