@@ -155,6 +155,8 @@ class _Committer:
         self.report = report
         self.bodies: list[bytes] = []
         self.pending_revisions = 0
+        # Revisions stored twice on purpose (full record + contributions entry): not news.
+        self.pending_shadowed = 0
         self.updates: dict[str, dict[str, Any]] = {}
         self.raw_dir = case.path / RAW_DIR / cp.job_id
 
@@ -163,9 +165,10 @@ class _Committer:
         committed = self.cp.state["tasks"].get(key, {})
         return {**committed, **self.updates.get(key, {})}
 
-    def add(self, body: bytes, revisions: int) -> None:
+    def add(self, body: bytes, revisions: int, shadowed: int = 0) -> None:
         self.bodies.append(body)
         self.pending_revisions += revisions
+        self.pending_shadowed += shadowed
         self.report.fetched += revisions
 
     def update(self, key: str, **state: Any) -> None:
@@ -180,7 +183,7 @@ class _Committer:
             path = self._write_raw()
             r = ingest(self.case, [path], format="usercontribs", on_error="skip")
             self.report.added += r.added
-            self.report.duplicates += r.duplicates
+            self.report.duplicates += max(0, r.duplicates - self.pending_shadowed)
             self.report.rejected += r.rejected
             self.report.commits += 1
         if self.updates or self.bodies:
@@ -191,6 +194,7 @@ class _Committer:
             self.cp.save()
         self.bodies = []
         self.pending_revisions = 0
+        self.pending_shadowed = 0
         self.updates = {}
 
     def _write_raw(self) -> Path:
@@ -379,7 +383,10 @@ def collect_users(case: Case | str | Path, users: Iterable[str], *, client: Medi
                                       "revids": "|".join(chunk), "rvprop": rvprop,
                                       "rvslots": "main" if content else None}
                             for full in client.query(lookup):
-                                committer.add(full.body, 0)
+                                found = sum(len(p.get("revisions") or [])
+                                            for p in full.data.get("query", {}).get("pages", [])
+                                            if isinstance(p, dict))
+                                committer.add(full.body, 0, shadowed=found)
                     committer.add(resp.body, len(contribs))
                     committer.update(user, **{"continue": resp.next,
                                               "done": resp.next is None,

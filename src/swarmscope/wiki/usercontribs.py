@@ -32,6 +32,7 @@ Example::
 from __future__ import annotations
 
 import bisect
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,9 @@ class UserContribsSource(Source):
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
         self._lines: list[tuple[int, int]] = []  # (first record of a line, line number)
         stream, counter = open_input(ctx.path)
+        if not isinstance(stream, io.BufferedIOBase | io.TextIOBase):
+            # The zstandard reader (how collections are stored) has no readline().
+            stream = io.BufferedReader(stream)
         try:
             yield from self._read(ctx, stream, counter)
         finally:
