@@ -203,10 +203,11 @@ class RevisionRows:
             comment_hidden: bool = False, sha1: str | None = None, size: Any = None,
             minor: bool = False, tags: list[str] | None = None, text_hidden: bool = False,
             suppressed: bool = False, urls: list[str] | None = None, has_text: bool = False,
-            more: dict[str, Any] | None = None) -> None:
+            revert: bool = False, more: dict[str, Any] | None = None) -> None:
         """Add one revision. ``user`` is the name or IP as given (ignored when hidden);
-        ``anon`` defaults to "``user`` is an IP address"; ``more`` adds source-specific extra
-        fields."""
+        ``anon`` defaults to "``user`` is an IP address"; ``revert`` says the source itself
+        flags the revision as a revert (besides revert tags); ``more`` adds source-specific
+        extra fields."""
         if user_hidden:
             account: str | None = HIDDEN_USER
             anon = False
@@ -242,7 +243,7 @@ class RevisionRows:
         self._account.append(account)
         self._account_id.append(account_id)
         self._ts.append(ts)
-        self._kind.append(revision_kind(tags))
+        self._kind.append("revert" if revert else revision_kind(tags))
         self._parent.append(parent)
         self._text.append(comment)
         self._urls.append([u for u in urls if u] if urls else [])
