@@ -41,6 +41,7 @@ import orjson
 
 from .. import __version__
 from ..errors import SwarmscopeError, UsageError
+from .revision import platform_for
 
 DEFAULT_API = "https://en.wikipedia.org/w/api.php"
 DEFAULT_REST = "https://wikimedia.org/api/rest_v1"
@@ -95,8 +96,12 @@ class MediaWikiClient:
                  backoff: float = 1.0, max_backoff: float = 120.0,
                  max_retry_after: float = 900.0, timeout: float = 60.0,
                  rest_url: str = DEFAULT_REST, sleep: Callable[[float], None] = time.sleep,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 platform: str | None = None) -> None:
         self.api_url = api_url
+        #: The ``platform`` of what this wiki serves: from the API host unless given (for a
+        #: proxy or mirror of a wiki).
+        self.platform = platform_for(platform or api_url)
         self.rest_url = rest_url.rstrip("/")
         self.maxlag = maxlag
         self.retries = retries

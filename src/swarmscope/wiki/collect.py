@@ -135,10 +135,6 @@ def _check_names(names: Iterable[str], what: str) -> list[str]:
     return out
 
 
-def _site_platform(client: MediaWikiClient) -> str:
-    return platform_for(client.api_url)
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -202,7 +198,7 @@ class _Committer:
         seq = int(self.cp.state.get("commits", 0)) + 1
         path = self.raw_dir / f"{seq:06d}-{uuid.uuid4().hex[:8]}.jsonl.zst"
         header = {HEADER_KEY: {"api": self.client.api_url,
-                               "platform": _site_platform(self.client),
+                               "platform": self.client.platform,
                                "job": self.cp.job_id, "user_agent": self.client.user_agent,
                                "written": _now().isoformat(timespec="seconds")}}
         with open(path, "wb") as fh:
@@ -439,9 +435,10 @@ def collect_pageviews(case: Case | str | Path, titles: Iterable[str], *,
     """
     case = case if isinstance(case, Case) else Case.open(case)
     titles = _check_names(titles, "title")
+    # The REST API names the wiki by host; default: the wiki the client talks to.
+    platform = platform_for(project) if project else client.platform
     project = project or urlsplit(client.api_url).hostname or "en.wikipedia.org"
     first, last = _yyyymmdd(start, "start"), _yyyymmdd(end, "end")
-    platform = platform_for(project)
     fetched = _now()
     report = PageviewsReport(titles=len(titles))
     rows: dict[str, list[Any]] = {f.name: [] for f in PAGEVIEWS_SCHEMA}
@@ -539,7 +536,7 @@ def collect_accounts(case: Case | str | Path, names: Iterable[str], *,
     """Look up ``names`` with ``list=users`` and add a snapshot to ``wiki_accounts``."""
     case = case if isinstance(case, Case) else Case.open(case)
     names = [canonical_name(n) for n in _check_names(names, "user name")]
-    platform = _site_platform(client)
+    platform = client.platform
     fetched = _now()
     report = AccountsReport()
     rows: dict[str, list[Any]] = {f.name: [] for f in ACCOUNTS_SCHEMA}
