@@ -181,7 +181,7 @@ def revisions_sql(radius: int = DEFAULT_RADIUS, accounts: str | None = None) -> 
                any_value(to_revid) AS reverted_to,
                any_value(spans_gap) AS spans_gap,
                list(v_revid ORDER BY v_pos) AS reverted_revids,
-               list_distinct(list(v_user)) AS reverted_users
+               list(v_user ORDER BY v_pos) AS users_seq
         FROM pairs GROUP BY platform, page_key, r_pos
     ),
     victims AS (
@@ -206,7 +206,10 @@ def revisions_sql(radius: int = DEFAULT_RADIUS, accounts: str | None = None) -> 
         FROM summaries s WHERE undid_revid IS NOT NULL GROUP BY platform, undid_revid
     ),{bots}
     joined AS (
-        SELECT o.*, rv.reverted_to, rv.spans_gap, rv.reverted_revids, rv.reverted_users,
+        SELECT o.*, rv.reverted_to, rv.spans_gap, rv.reverted_revids,
+               -- distinct users in order of their first reverted revision
+               list_filter(rv.users_seq, lambda u, i: list_position(rv.users_seq, u) = i)
+                   AS reverted_users,
                vi.reverted_by AS id_reverted_by, vi.reverted_by_user AS id_reverted_by_user,
                s.summary_revert, s.undid_revid, s.summary_user,
                u.undone_by, u.undone_by_user,
