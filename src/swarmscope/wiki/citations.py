@@ -42,7 +42,7 @@ _NOT_RENDERED = re.compile(
 )
 _LINK = re.compile(
     rf"\[(?P<bracketed>(?:{_SCHEMES}|//){_URL_CHARS}+)"
-    rf"|(?<![\w/.\-+])(?P<free>{_SCHEMES}{_URL_CHARS}+)",
+    rf"|(?<!\w)(?P<free>{_SCHEMES}{_URL_CHARS}+)",
     re.IGNORECASE,
 )
 _TRAILING = ",;.:!?"
