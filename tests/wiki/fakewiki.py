@@ -120,6 +120,7 @@ class FakeWiki:
         #: set when request number ``hold_at`` arrives; that request is never answered
         self.hold_at: int | None = None
         self.held = threading.Event()
+        self._released = threading.Event()
         self.requests: list[dict[str, Any]] = []
         self.violations: list[str] = []
         self._lock = threading.Lock()
@@ -140,7 +141,8 @@ class FakeWiki:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
+                                       daemon=True)
         self.thread.start()
         host, port = self.server.server_address[:2]
         self.base = f"http://{host}:{port}"
@@ -148,8 +150,15 @@ class FakeWiki:
         self.rest = f"{self.base}/api/rest_v1"
         return self
 
+    def release(self) -> None:
+        """Let the held request end (unanswered) and wait until no request is in flight."""
+        self._released.set()
+        deadline = time.monotonic() + 10
+        while self._in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def __exit__(self, *exc: object) -> None:
-        self.held.set()
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -169,7 +178,7 @@ class FakeWiki:
                 self.violations.append(f"User-Agent without contact: {ua!r}")
             if n == self.hold_at:
                 self.held.set()
-                time.sleep(30)  # the test kills the client meanwhile
+                self._released.wait(60)  # the test kills the client meanwhile
                 return
             fault = self.faults.get(n)
             if fault == "drop":

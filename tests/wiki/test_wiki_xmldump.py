@@ -24,20 +24,35 @@ def extras(case: swarmscope.Case) -> dict[str, dict]:
                                                t.column("extra").to_pylist(), strict=True)}
 
 
-@pytest.mark.parametrize("name", ["article-pyrus.xml", "article-pyrus.xml.bz2",
-                                  "article-pyrus.xml.gz", "article-pyrus.xml.xz",
-                                  "article-pyrus.xml.7z"])
-def test_pyrus_history_in_every_compression(case, name):
-    path = require_shared("wikipedia", "xml", name)
-    assert detect_format(path) == "mediawiki-xml"
-    report = swarmscope.ingest(case, [path])  # --format auto
-    assert report.added == 6
-    t = case.read()
-    assert len(set(t.column("account").to_pylist())) == 5
-    assert set(t.column("platform").to_pylist()) == {"wikipedia"}
-    assert set(t.column("title").to_pylist()) == {"Pyrus"}
+COMPRESSIONS = {"plain": "article-pyrus.xml", "bz2": "article-pyrus.xml.bz2",
+                "gz": "article-pyrus.xml.gz", "xz": "article-pyrus.xml.xz",
+                "7z": "article-pyrus.xml.7z"}
+
+
+def test_pyrus_history_in_every_compression(case):
+    # One case for all five files: each is ingested as its own "wiki" (platform), so the
+    # revert computation sees five separate copies of the history.
+    for kind, name in COMPRESSIONS.items():
+        path = require_shared("wikipedia", "xml", name)
+        assert detect_format(path) == "mediawiki-xml"
+        report = swarmscope.ingest(case, [path], platform=f"{kind}.example.org")
+        assert report.added == 6, kind
     summary = compute_reverts(case, radius=15)
-    assert summary.identity_reverts == 2
+    t = case.read()
+    for kind in COMPRESSIONS:
+        rows = [r for r in t.to_pylist() if r["platform"] == f"{kind}.example.org"]
+        assert len(rows) == 6 and len({r["account"] for r in rows}) == 5, kind
+        assert {r["title"] for r in rows} == {"Pyrus"}
+    assert summary.identity_reverts == 2 * len(COMPRESSIONS)
+    revisions = case.read("wiki_revisions").to_pylist()
+    for kind in COMPRESSIONS:
+        assert sum(r["identity_revert"] for r in revisions
+                   if r["platform"] == f"{kind}.example.org") == 2, kind
+
+
+def test_english_wikipedia_dumps_are_platform_wikipedia(case):
+    swarmscope.ingest(case, [require_shared("wikipedia", "xml", "article-pyrus.xml")])
+    assert set(case.read().column("platform").to_pylist()) == {"wikipedia"}
 
 
 def test_pyrus_identity_reverts_name_the_reverted_edits_and_editors(case):
