@@ -205,3 +205,96 @@ def test_entities_are_not_expanded(case, tmp_path):
     report = swarmscope.ingest(case, [path], format="mediawiki-xml", on_error="skip")
     assert "root:" not in str(case.read().column("account").to_pylist())
     assert report.rejected >= 1
+
+
+# ------------------------------------------------------------------ the two parsing paths
+UNUSUAL = """<?xml version="1.0" encoding="UTF-8"?>
+<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10">
+  <siteinfo><base>https://fr.wikipedia.org/wiki/Accueil</base></siteinfo>
+  <page>
+    <title>A &amp; B</title>
+    <ns>0</ns>
+    <id>3</id>
+    <revision>
+      <id>30</id>
+      <timestamp>2020-01-01T00:00:00Z</timestamp>
+      <!-- a comment MediaWiki never writes: this revision takes the lxml path -->
+      <contributor><username>X &lt;y&gt;</username><id>4</id></contributor>
+      <comment>caf&#233; &#x2603; "q"</comment>
+      <text xml:space="preserve" bytes="30"><![CDATA[see http://cdata.example.org/ & more]]></text>
+    </revision>
+    <revision>
+      <id>31</id>
+      <parentid>30</parentid>
+      <timestamp>2020-01-02T00:00:00Z</timestamp>
+      <contributor><username>Z</username><id>5</id></contributor>
+      <comment>line one\r\nline two</comment>
+      <text bytes="12" xml:space="preserve">x\r\nhttps://crlf.example.org/p</text>
+    </revision>
+    <revision>
+      <id>32</id>
+      <parentid>31</parentid>
+      <timestamp>2020-01-03T00:00:00Z</timestamp>
+      <contributor><ip>192.0.2.44</ip></contributor>
+      <comment/>
+      <text id="99" bytes="5" />
+    </revision>
+  </page>
+</mediawiki>
+"""
+
+
+def _rows_of(path: Path, fast: bool, monkeypatch) -> list[dict]:
+    from swarmscope.sources.base import ReadContext, SourceOptions
+    from swarmscope.wiki import xmldump
+
+    monkeypatch.setattr(xmldump, "_fast_path_possible",
+                        (lambda head: True) if fast else (lambda head: False))
+    ctx = ReadContext(path, str(path), SourceOptions(), on_error="skip")
+    rows = [r for b in xmldump.MediaWikiXmlSource().read(ctx) for r in b.to_pylist()]
+    # Batches may group rows differently; the record number is each row's place in the file.
+    rows.sort(key=lambda r: r["record"])
+    return rows + [{"reject": (r.record, r.field, r.reason)} for r in ctx.rejects]
+
+
+def _generated_stub(tmp_path: Path) -> Path:
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("wiki_dump", ROOT / "benchmarks" / "wiki_dump.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path / "stub.xml"
+    bench.generate(path, 3000)
+    return path
+
+
+def test_fast_and_lxml_paths_read_the_same(tmp_path, monkeypatch):
+    unusual = tmp_path / "unusual.xml"
+    unusual.write_bytes(UNUSUAL.replace("\\r\\n", "\r\n").encode())
+    paths = [require_shared("wikipedia", "xml", n) for n in
+             ("article-pyrus.xml.bz2", "article-pear.xml", "article-pear-0.10.xml",
+              "pair-0.10.xml")]
+    paths += [WIKI_DATA / "export-0.11-hidden.xml", unusual, _generated_stub(tmp_path),
+              tmp_path / "broken.xml"]
+    paths[-1].write_text(BROKEN)
+    for path in paths:
+        fast, slow = _rows_of(path, True, monkeypatch), _rows_of(path, False, monkeypatch)
+        assert fast == slow, path.name
+        assert fast, path.name
+    rows = {r["action_id"]: r for r in _rows_of(unusual, True, monkeypatch)}
+    assert rows["30"]["title"] == "A & B" and rows["30"]["account"] == "X <y>"
+    assert rows["30"]["text"] == 'café ☃ "q"'
+    assert rows["30"]["urls"] == ["http://cdata.example.org/"]
+    assert rows["31"]["text"] == "line one\nline two"
+    assert orjson.loads(rows["31"]["extra"])["sha1"] == \
+        hashlib.sha1(b"x\nhttps://crlf.example.org/p").hexdigest()
+    assert rows["32"]["text"] == "" and rows["32"]["platform"] == "fr.wikipedia.org"
+
+
+def test_an_undeclared_entity_is_malformed_xml(case, tmp_path):
+    path = tmp_path / "entity.xml"
+    path.write_text(BROKEN.replace("<username>A</username>", "<username>A&nbsp;</username>"))
+    with pytest.raises(IngestError, match="malformed XML"):
+        swarmscope.ingest(case, [path], format="mediawiki-xml")
