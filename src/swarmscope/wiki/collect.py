@@ -197,9 +197,9 @@ class _Committer:
         self.raw_dir.mkdir(parents=True, exist_ok=True)
         seq = int(self.cp.state.get("commits", 0)) + 1
         path = self.raw_dir / f"{seq:06d}-{uuid.uuid4().hex[:8]}.jsonl.zst"
+        # No User-Agent here: it holds the investigator's contact details, and cases travel.
         header = {HEADER_KEY: {"api": self.client.api_url,
-                               "platform": self.client.platform,
-                               "job": self.cp.job_id, "user_agent": self.client.user_agent,
+                               "platform": self.client.platform, "job": self.cp.job_id,
                                "written": _now().isoformat(timespec="seconds")}}
         with open(path, "wb") as fh:
             with zstandard.ZstdCompressor(level=6).stream_writer(fh, closefd=False) as z:
