@@ -28,7 +28,7 @@ def pairs(rows, window=60, cap=None):
     con.execute("SET TimeZone='UTC'")
     src = behaviour_table(rows)  # noqa: F841
     con.execute("CREATE TABLE src AS SELECT * FROM src")
-    prepare_events(con, "src", window, cap)
+    prepare_events(con, "src", window, cap, with_ids=True)
     out = {(r[1], r[2]): r for r in con.sql(pair_aggregate_sql()).fetchall()}
     # the integer path used by detect gives the same statistics
     total = aggregate_pairs(con, min_objects=1)

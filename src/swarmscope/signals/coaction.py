@@ -30,7 +30,7 @@ computes every event.
 Parameters
 ----------
 window : seconds (float), inclusive.
-max_neighbours : int or None, the crowd cap ``C`` described above (default 250).
+max_neighbours : int or None, the crowd cap ``C`` described above (default 50).
 
 References
 ----------
@@ -49,7 +49,7 @@ Example::
     ...   "('repost','ann','o1',TIMESTAMPTZ '2021-01-01 00:00:00+00','p','1'),"
     ...   "('repost','bob','o1',TIMESTAMPTZ '2021-01-01 00:00:30+00','p','2')"
     ...   ") t(behaviour, account, object, ts, platform, action_id)")
-    >>> prepare_events(con, "b", window=60)
+    >>> prepare_events(con, "b", window=60, with_ids=True)
     >>> con.sql(pair_aggregate_sql()).fetchall()[0][:5]
     ('repost', 'ann', 'bob', 1, 1)
 """
@@ -58,114 +58,118 @@ from __future__ import annotations
 
 import duckdb
 
-DEFAULT_MAX_NEIGHBOURS = 250
+from ..engines import Engine
+from ..engines.duckdb_engine import DuckDBEngine
+
+DEFAULT_MAX_NEIGHBOURS = 50
 
 
-def prepare_events(con: duckdb.DuckDBPyConnection, source: str, window: float,
-                   max_neighbours: int | None = DEFAULT_MAX_NEIGHBOURS) -> None:
-    """Create the co-action temp tables from the behaviour relation ``source`` (columns
-    ``behaviour, account, object, ts, platform, action_id``):
+def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, window: float,
+                   max_neighbours: int | None = DEFAULT_MAX_NEIGHBOURS,
+                   with_ids: bool = False) -> None:
+    """Create the co-action tables from the behaviour relation ``source`` (columns
+    ``behaviour, account, object, ts, platform, action_id``; one behaviour per call):
 
-    - ``ev_src``: the source rows with a row id ``rid`` (ordered by platform and action id);
-    - ``acc_ids`` / ``obj_ids``: dense integer ids of accounts and (behaviour, object);
-    - ``ev``: ranked actions; ``events``: co-action events as integers
-      (``behaviour, oid, ax, ay, t_x, t_y, rx, ry``; ``t`` in epoch microseconds);
+    - ``acc_ids`` / ``obj_ids``: dense integer ids of accounts and objects (ordered by name, so
+      both engines number them alike);
+    - ``ev``: ranked actions (``oid, aid, t, rn, last_rn``, ``t`` in epoch microseconds);
+    - ``events``: co-action events as integers (``oid, ax, ay, t_x, t_y``);
     - ``bounded``: objects where the crowd cap applied;
-    - view ``events_named``: events with account names, objects and action ids (for
-      explanations and the peer modes, which need the ids).
+    - with ``with_ids``: ``ev_src`` (source rows with a row id) and the view ``events_named``
+      (events with account names, objects and action ids, for explanations and the peer modes).
 
-    Integers keep the join and the aggregation over tens of millions of events cheap.
+    Integers keep the join and the aggregations over tens of millions of events cheap.
     """
+    eng = as_engine(engine)
     w_us = int(round(window * 1_000_000))
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE ev_src AS
-        SELECT row_number() OVER (ORDER BY platform, action_id, account, ts) AS rid, *
-        FROM {source}
-    """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE acc_ids AS
+    eng.create_table("acc_ids", f"""
         SELECT account, row_number() OVER (ORDER BY account) AS aid
-        FROM (SELECT DISTINCT account FROM ev_src)
+        FROM (SELECT DISTINCT account FROM {source}) AS s
     """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE obj_ids AS
-        SELECT behaviour, object, row_number() OVER (ORDER BY behaviour, object) AS oid
-        FROM (SELECT DISTINCT behaviour, object FROM ev_src)
+    eng.create_table("obj_ids", f"""
+        SELECT object, row_number() OVER (ORDER BY object) AS oid
+        FROM (SELECT DISTINCT object FROM {source}) AS s
     """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE ev AS
-        SELECT behaviour, oid, aid, t, rid, rn,
+    rid = ""
+    base = source
+    if with_ids:
+        eng.create_table("ev_src", f"""
+            SELECT row_number() OVER (ORDER BY platform, action_id, account, ts) AS rid, *
+            FROM {source}
+        """)
+        base, rid = "ev_src", ", s.rid"
+    # Ties in time are broken by account name and action id, never by storage order.
+    eng.create_table("ev", f"""
+        SELECT oid, aid, t{rid.replace("s.", "")}, rn,
                max(rn) OVER (PARTITION BY oid ORDER BY t
                              RANGE BETWEEN CURRENT ROW AND {w_us} FOLLOWING) AS last_rn
         FROM (
-            SELECT s.behaviour, o.oid, a.aid, epoch_us(s.ts) AS t, s.rid,
-                   row_number() OVER (PARTITION BY o.oid ORDER BY s.ts, a.aid, s.rid) AS rn
-            FROM ev_src s JOIN acc_ids a USING (account) JOIN obj_ids o USING (behaviour, object)
-        )
+            SELECT o.oid, a.aid, epoch_us(s.ts) AS t{rid},
+                   row_number() OVER (PARTITION BY o.oid
+                                      ORDER BY s.ts, s.account, s.platform, s.action_id) AS rn
+            FROM {base} s JOIN acc_ids a ON a.account = s.account
+            JOIN obj_ids o ON o.object = s.object
+        ) AS r
     """)
     cap = "last_rn" if max_neighbours is None else f"least(last_rn, rn + {int(max_neighbours)})"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE events AS
-        SELECT x.behaviour, x.oid, x.aid AS ax, y.aid AS ay, x.t AS t_x, y.t AS t_y,
-               x.rid AS rx, y.rid AS ry
+    ids = ", x.rid AS rx, y.rid AS ry" if with_ids else ""
+    eng.create_table("events", f"""
+        SELECT x.oid, x.aid AS ax, y.aid AS ay, x.t AS t_x, y.t AS t_y{ids}
         FROM (
-            SELECT behaviour, oid, aid, t, rid, unnest(range(rn + 1, {cap} + 1)) AS prn
+            SELECT oid, aid, t{rid.replace("s.", "")}, unnest(range(rn + 1, {cap} + 1)) AS prn
             FROM ev WHERE last_rn > rn
-        ) x
-        JOIN ev y ON y.oid = x.oid AND y.rn = x.prn
+        ) AS x
+        JOIN ev AS y ON y.oid = x.oid AND y.rn = x.prn
         WHERE x.aid <> y.aid
     """)
-    con.execute("""
-        CREATE OR REPLACE TEMP VIEW events_named AS
-        SELECT e.behaviour, o.object, ax_.account AS acc_x, ay_.account AS acc_y, e.t_x, e.t_y,
-               sx.platform AS platform_x, sx.action_id AS action_x,
-               sy.platform AS platform_y, sy.action_id AS action_y
-        FROM events e
-        JOIN obj_ids o ON o.oid = e.oid
-        JOIN acc_ids ax_ ON ax_.aid = e.ax JOIN acc_ids ay_ ON ay_.aid = e.ay
-        JOIN ev_src sx ON sx.rid = e.rx JOIN ev_src sy ON sy.rid = e.ry
-    """)
+    if with_ids:
+        eng.create_view("events_named", """
+            SELECT sx.behaviour, o.object, sx.account AS acc_x, sy.account AS acc_y,
+                   e.t_x, e.t_y, sx.platform AS platform_x, sx.action_id AS action_x,
+                   sy.platform AS platform_y, sy.action_id AS action_y
+            FROM events e
+            JOIN obj_ids o ON o.oid = e.oid
+            JOIN ev_src sx ON sx.rid = e.rx JOIN ev_src sy ON sy.rid = e.ry
+        """)
     if max_neighbours is None:
-        con.execute("""CREATE OR REPLACE TEMP TABLE bounded AS
-            SELECT NULL::VARCHAR AS behaviour, NULL::VARCHAR AS object, 0::BIGINT AS actions,
-                   0::BIGINT AS max_crowd, 0::BIGINT AS events_not_generated WHERE false""")
+        eng.create_table("bounded", """
+            SELECT CAST(NULL AS VARCHAR) AS object, CAST(0 AS BIGINT) AS actions,
+                   CAST(0 AS BIGINT) AS max_crowd, CAST(0 AS BIGINT) AS events_not_generated
+            WHERE 1 = 0""")
     else:
         c = int(max_neighbours)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE bounded AS
-            SELECT o.behaviour, o.object, b.actions, b.max_crowd, b.events_not_generated
+        eng.create_table("bounded", f"""
+            SELECT o.object, b.actions, b.max_crowd, b.events_not_generated
             FROM (
                 SELECT oid, count(*) AS actions, max(last_rn - rn) AS max_crowd,
                        sum(greatest(last_rn - rn - {c}, 0)) AS events_not_generated
                 FROM ev GROUP BY oid HAVING max(last_rn - rn) > {c}
-            ) b JOIN obj_ids o USING (oid)
+            ) AS b JOIN obj_ids o ON o.oid = b.oid
         """)
 
 
-def aggregate_pairs(con: duckdb.DuckDBPyConnection, min_objects: int = 1,
+def aggregate_pairs(engine: Engine | duckdb.DuckDBPyConnection, min_objects: int = 1,
                     events: str = "events") -> int:
-    """Create temp table ``pairs``: per unordered account pair with at least ``min_objects``
-    shared objects, the statistics below; returns the number of all candidate pairs (pairs with
-    at least one event), which multiple-testing corrections need.
+    """Create table ``pairs``: per unordered account pair with at least ``min_objects`` shared
+    objects, the statistics below; returns the number of all candidate pairs (pairs with at
+    least one event), which the multiple-testing correction needs.
 
-    Columns: behaviour, a, b (names, ``a < b``), a_id, b_id, n_objects, n_events, first_ts,
-    last_ts, median_lag_s, a_first, b_first, simultaneous.
+    Columns: a, b (names, ``a < b``), a_id, b_id, n_objects, n_events, first_ts, last_ts,
+    median_lag_s, a_first, b_first, simultaneous.
     """
+    eng = as_engine(engine)
     # Most candidate pairs share a single object: count them cheaply, and compute the full
     # statistics only for pairs that can reach min_objects.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE pair_keys AS
-        SELECT behaviour, least(ax, ay) AS a_id, greatest(ax, ay) AS b_id,
-               min(oid) <> max(oid) AS multi
-        FROM {events} GROUP BY behaviour, least(ax, ay), greatest(ax, ay)
+    eng.create_table("pair_keys", f"""
+        SELECT least(ax, ay) AS a_id, greatest(ax, ay) AS b_id, min(oid) <> max(oid) AS multi
+        FROM {events} GROUP BY least(ax, ay), greatest(ax, ay)
     """)
-    total = con.execute("SELECT count(*) FROM pair_keys").fetchall()[0][0]
-    keep = "multi" if min_objects >= 2 else "true"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE pairs AS
-        SELECT p.behaviour, an.account AS a, bn.account AS b, p.* EXCLUDE (behaviour)
+    total = int(eng.scalar("SELECT count(*) FROM pair_keys"))
+    keep = "multi" if min_objects >= 2 else "1 = 1"
+    eng.create_table("pairs", f"""
+        SELECT an.account AS a, bn.account AS b, p.*
         FROM (
-            SELECT e.behaviour, least(e.ax, e.ay) AS a_id, greatest(e.ax, e.ay) AS b_id,
+            SELECT least(e.ax, e.ay) AS a_id, greatest(e.ax, e.ay) AS b_id,
                    count(DISTINCT e.oid) AS n_objects,
                    count(*) AS n_events,
                    make_timestamptz(min(e.t_x)) AS first_ts,
@@ -174,13 +178,12 @@ def aggregate_pairs(con: duckdb.DuckDBPyConnection, min_objects: int = 1,
                    count(*) FILTER (WHERE e.t_y > e.t_x AND e.ax < e.ay) AS a_first,
                    count(*) FILTER (WHERE e.t_y > e.t_x AND e.ax > e.ay) AS b_first,
                    count(*) FILTER (WHERE e.t_y = e.t_x) AS simultaneous
-            FROM {events} e
-            SEMI JOIN (SELECT * FROM pair_keys WHERE {keep}) k
-              ON k.behaviour = e.behaviour AND k.a_id = least(e.ax, e.ay)
-             AND k.b_id = greatest(e.ax, e.ay)
-            GROUP BY e.behaviour, least(e.ax, e.ay), greatest(e.ax, e.ay)
+            FROM {events} AS e
+            SEMI JOIN (SELECT a_id, b_id FROM pair_keys WHERE {keep}) AS k
+              ON k.a_id = least(e.ax, e.ay) AND k.b_id = greatest(e.ax, e.ay)
+            GROUP BY least(e.ax, e.ay), greatest(e.ax, e.ay)
             HAVING count(DISTINCT e.oid) >= {int(min_objects)}
-        ) p
+        ) AS p
         JOIN acc_ids an ON an.aid = p.a_id JOIN acc_ids bn ON bn.aid = p.b_id
     """)
     return total
@@ -206,3 +209,10 @@ def pair_aggregate_sql(events: str = "events_named") -> str:
         FROM {events}
         GROUP BY behaviour, least(acc_x, acc_y), greatest(acc_x, acc_y)
     """
+
+
+def as_engine(engine: Engine | duckdb.DuckDBPyConnection) -> Engine:
+    """Accept a bare DuckDB connection where an engine is expected."""
+    if isinstance(engine, duckdb.DuckDBPyConnection):
+        return DuckDBEngine(engine)
+    return engine

@@ -49,6 +49,8 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..behaviours import behaviour_sql, get_behaviour
 from ..case import Case
+from ..engine import sql_literal
+from ..engines import Engine, open_engine
 from ..errors import UsageError
 from ..exports import write_csv, write_gexf, write_graphml
 from .clusters import leiden_clusters
@@ -110,15 +112,25 @@ def detect(
     resolution: float = 1.0,
     write: bool = True,
     progress: ProgressFn | None = None,
+    engine: str | None = None,
+    spark: Any = None,
+    spark_master: str | None = None,
 ) -> DetectResult:
-    """Run co-action detection on ``case`` (see the module docstring)."""
+    """Run co-action detection on ``case`` (see the module docstring).
+
+    ``engine`` is ``"duckdb"`` (default) or ``"spark"`` (with an existing ``spark`` session or a
+    ``spark_master`` URL); both run the same SQL and return the same results.
+    """
     if not isinstance(case, Case):
         case = Case.open(case)
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
-    con = case.connect()
-    names = list(behaviours) if behaviours else _behaviours_with_data(con, DEFAULT_BEHAVIOURS)
+    eng = open_engine(case, engine, spark=spark, spark_master=spark_master)
+    con = case.connect()  # driver-side DuckDB for small tables (scores, clusters)
+    default = DEFAULT_BEHAVIOURS if eng.name == "duckdb" else tuple(
+        b for b in DEFAULT_BEHAVIOURS if not get_behaviour(b).requires)
+    names = list(behaviours) if behaviours else _behaviours_with_data(eng, default)
     for n in names:
         get_behaviour(n)  # unknown names fail before any work
     # One window for all behaviours when given, else each behaviour's default.
@@ -133,31 +145,34 @@ def detect(
         "max_neighbours": max_neighbours, "min_objects": min_objects, "alpha": alpha,
         "min_participation": min_participation, "edge_weight": edge_weight,
         "min_edge_weight": min_edge_weight, "seed": seed, "resolution": resolution,
+        "engine": eng.name,
     }
     edge_tables: list[pa.Table] = []
     bounded_tables: list[pa.Table] = []
     counts: dict[str, Any] = {"behaviours": {}}
     if any("text_families" in get_behaviour(n).requires for n in names):
+        if eng.name != "duckdb":
+            raise UsageError("the neartext behaviour runs on the DuckDB engine only")
         say("near-duplicate text families (MinHash + LSH)")
         families, counts["text_families"] = text_families(case)
-        con.register("text_families", families)
+        eng.register("text_families", families)
     for beh in names:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE src AS {behaviour_sql(beh)}")
-        n_actions = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+        eng.create_table("src", behaviour_sql(beh))
+        n_actions = int(eng.scalar("SELECT count(*) FROM src"))
         say(f"{beh}: {n_actions:,} actions, window {per_window[beh]:g} s")
         if n_actions == 0:
             counts["behaviours"][beh] = {"actions": 0, "candidate_pairs": 0, "edges": 0}
             continue
         if mode == "significance":
-            tbl, bounded, n_pairs = _significance_edges(con, beh, per_window[beh],
+            tbl, bounded, n_pairs = _significance_edges(eng, beh, per_window[beh],
                                                         max_neighbours, min_objects, alpha)
             bounded_tables.append(bounded)
         elif mode == "coortweet":
-            tbl = _as_edges(coortweet_network(con, "src", per_window[beh], min_participation,
+            tbl = _as_edges(coortweet_network(eng, "src", per_window[beh], min_participation,
                                               edge_weight, subgraph=1), per_window[beh])
             n_pairs = tbl.num_rows
         else:
-            _, und = cnt_network(con, "src", per_window[beh], min_edge_weight)
+            _, und = cnt_network(eng, "src", per_window[beh], min_edge_weight)
             tbl = _as_edges(und, per_window[beh])
             n_pairs = tbl.num_rows
         edge_tables.append(tbl)
@@ -169,7 +184,10 @@ def detect(
     edges = pa.concat_tables(edge_tables) if edge_tables else _empty_edges()
     bounded = pa.concat_tables(bounded_tables) if bounded_tables else _empty_bounded()
     say("scoring accounts and clustering")
+    con.register("seen", eng.table(
+        "SELECT account, count(*) AS n_actions FROM actions GROUP BY account"))
     accounts, clusters = _accounts_and_clusters(con, edges, names, alpha, seed, resolution, mode)
+    clusters = _add_top_objects(eng, clusters, names)
     counts["accounts"] = accounts.num_rows
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
     counts["clusters"] = clusters.num_rows
@@ -179,7 +197,7 @@ def detect(
     return result
 
 
-def _behaviours_with_data(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
+def _behaviours_with_data(eng: Engine, names: tuple[str, ...]) -> list[str]:
     out = []
     for n in names:
         if get_behaviour(n).requires:
@@ -187,30 +205,29 @@ def _behaviours_with_data(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]
             if n == "neartext" and "text" in out:
                 out.append(n)
             continue
-        if con.execute(f"SELECT count(*) FROM ({behaviour_sql(n)}) LIMIT 1").fetchall()[0][0]:
+        if eng.scalar(f"SELECT count(*) FROM ({behaviour_sql(n)}) AS b"):
             out.append(n)
     return out
 
 
-def _significance_edges(con: duckdb.DuckDBPyConnection, beh: str, window: float,
-                        max_neighbours: int | None, min_objects: int, alpha: float
-                        ) -> tuple[pa.Table, pa.Table, int]:
-    prepare_events(con, "src", window, max_neighbours)
-    n_pairs = aggregate_pairs(con, min_objects)
-    scored = score_pairs(con, n_pairs)
+def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: int | None,
+                        min_objects: int, alpha: float) -> tuple[pa.Table, pa.Table, int]:
+    prepare_events(eng, "src", window, max_neighbours)
+    n_pairs = aggregate_pairs(eng, min_objects)
+    scored = score_pairs(eng, n_pairs)
+    con = duckdb.connect()
     con.register("scored", scored)
     tbl = con.sql(f"""
-        SELECT behaviour, a, b, n_objects, n_events, first_ts, last_ts, median_lag_s,
-               a_first, b_first, simultaneous, {float(window)}::DOUBLE AS window_s,
+        SELECT {sql_literal(beh)} AS behaviour, a, b, n_objects, n_events, first_ts, last_ts,
+               median_lag_s, a_first, b_first, simultaneous, {float(window)}::DOUBLE AS window_s,
                expected, p_value, q_value, (q_value <= {float(alpha)}) AS significant
         FROM scored
         ORDER BY q_value, n_objects DESC, a, b
     """).to_arrow_table()
-    con.unregister("scored")
-    bounded = con.sql("SELECT * FROM bounded ORDER BY events_not_generated DESC").to_arrow_table()
-    con.execute("DROP VIEW IF EXISTS events_named")
-    for t in ("events", "ev", "ev_src", "pairs", "pair_keys", "endpoint_hours", "action_hours"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    bounded = eng.table(f"""
+        SELECT {sql_literal(beh)} AS behaviour, object, actions, max_crowd, events_not_generated
+        FROM bounded ORDER BY events_not_generated DESC, object""")
+    eng.drop("events", "ev", "pairs", "pair_keys", "acc_ids", "obj_ids", "bounded")
     return tbl, bounded, n_pairs
 
 
@@ -260,10 +277,7 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
                  if mode == "significance" else "bool_or(e.significant)")
     behaviour_list = ", ".join(f"'{n}'" for n in names) or "''"
     accounts = con.sql(f"""
-        WITH seen AS (
-            SELECT account, count(*) AS n_actions FROM actions GROUP BY account
-        ),
-        ends AS (
+        WITH ends AS (
             SELECT a AS account, b AS partner, * EXCLUDE (a, b) FROM edges_tbl
             UNION ALL
             SELECT b AS account, a AS partner, * EXCLUDE (a, b) FROM edges_tbl
@@ -318,38 +332,42 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
         FROM members mb LEFT JOIN per p USING (cluster)
         ORDER BY mb.cluster
     """).to_arrow_table()
-    clusters = _add_top_objects(con, clusters, membership, names)
-    for name in ("edges_tbl", "membership", "accounts_tbl"):
+    for name in ("edges_tbl", "accounts_tbl"):
         con.unregister(name)
     return accounts, clusters
 
 
-def _add_top_objects(con: duckdb.DuckDBPyConnection, clusters: pa.Table, membership: pa.Table,
-                     names: list[str], top: int = 5) -> pa.Table:
+def _add_top_objects(eng: Engine, clusters: pa.Table, names: list[str],
+                     top: int = 5) -> pa.Table:
     """Objects acted on by the most members of each cluster (for the dossier)."""
     if clusters.num_rows == 0 or not names:
-        return clusters.append_column("top_objects", pa.array([], pa.list_(pa.string())))
-    union = " UNION ALL ".join(f"SELECT * FROM ({behaviour_sql(n)})" for n in names)
-    tops = con.sql(f"""
-        WITH b AS ({union}),
-        per AS (
-            SELECT m.cluster, b.behaviour || ' ' || b.object AS obj,
-                   count(DISTINCT b.account) AS members
-            FROM b JOIN membership m USING (account)
-            GROUP BY m.cluster, b.behaviour, b.object HAVING count(DISTINCT b.account) > 1
-        )
-        SELECT cluster, list(obj ORDER BY members DESC, obj)[1:{top}] AS top_objects
-        FROM per GROUP BY cluster
-    """).to_arrow_table()
-    con.register("tops", tops)
+        return clusters.append_column("top_objects", pa.array([[]] * clusters.num_rows,
+                                                              pa.list_(pa.string())))
+    members = [(m, c) for c, ms in zip(clusters.column("cluster").to_pylist(),
+                                       clusters.column("members").to_pylist(), strict=True)
+               for m in ms]
+    eng.register("membership", pa.table({"account": [m for m, _ in members],
+                                         "cluster": pa.array([c for _, c in members], pa.int64())}))
+    union = " UNION ALL ".join(f"SELECT * FROM ({behaviour_sql(n)}) AS b{i}"
+                               for i, n in enumerate(names))
+    per = eng.table(f"""
+        SELECT m.cluster, b.behaviour || ' ' || b.object AS obj,
+               count(DISTINCT b.account) AS members
+        FROM ({union}) AS b JOIN membership m ON m.account = b.account
+        GROUP BY m.cluster, b.behaviour, b.object HAVING count(DISTINCT b.account) > 1
+    """)
+    eng.drop("membership")
+    con = duckdb.connect()
+    con.register("per", per)
     con.register("clusters_tbl", clusters)
-    out = con.sql("""
+    return con.sql(f"""
+        WITH tops AS (
+            SELECT cluster, list(obj ORDER BY members DESC, obj)[1:{top}] AS top_objects
+            FROM per GROUP BY cluster
+        )
         SELECT c.*, coalesce(t.top_objects, []::VARCHAR[]) AS top_objects
         FROM clusters_tbl c LEFT JOIN tops t USING (cluster) ORDER BY c.cluster
     """).to_arrow_table()
-    con.unregister("tops")
-    con.unregister("clusters_tbl")
-    return out
 
 
 def publish(case: Case, result: DetectResult) -> None:

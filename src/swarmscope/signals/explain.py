@@ -64,7 +64,7 @@ def explain_members(case: Case | str | Path, accounts: list[str],
             CREATE OR REPLACE TEMP TABLE src AS
             SELECT b.* FROM ({behaviour_sql(beh)}) b JOIN members_tbl m USING (account)
         """)
-        prepare_events(con, "src", w, max_neighbours=None)
+        prepare_events(con, "src", w, max_neighbours=None, with_ids=True)
         tables.append(con.sql(f"""
             SELECT e.behaviour, e.object, e.acc_x AS first_account, e.acc_y AS second_account,
                    make_timestamptz(e.t_x) AS first_ts, make_timestamptz(e.t_y) AS second_ts,

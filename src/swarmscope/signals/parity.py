@@ -33,43 +33,42 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from .coaction import prepare_events
+from ..engines import Engine
+from .coaction import as_engine, prepare_events
 
 
-def coortweet_network(con: duckdb.DuckDBPyConnection, source: str, time_window: float,
-                      min_participation: int = 2, edge_weight: float = 0.5,
+def coortweet_network(engine: Engine | duckdb.DuckDBPyConnection, source: str,
+                      time_window: float, min_participation: int = 2, edge_weight: float = 0.5,
                       subgraph: int = 1) -> pa.Table:
-    """CooRTweet 2.x semantics (see module docstring). Returns edges (a, b, weight,
+    """CooRTweet 2.x semantics (see module docstring). Returns edges (behaviour, a, b, weight,
     avg_time_delta, n_content_id, n_content_id_y, edge_symmetry_score, weight_threshold)."""
+    eng = as_engine(engine)
     mp = int(min_participation)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE ct_x AS
+    eng.create_table("ct_x", f"""
         SELECT * FROM {source}
         WHERE account IN (SELECT account FROM {source} GROUP BY account HAVING count(*) >= {mp})
     """)
-    prepare_events(con, "ct_x", time_window, max_neighbours=None)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE ct_pairs AS
+    prepare_events(eng, "ct_x", time_window, max_neighbours=None, with_ids=True)
+    eng.create_table("ct_pairs", """
         SELECT * FROM events_named
         WHERE action_x <> action_y AND object <> action_x AND object <> action_y
     """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE ct_ok AS
+    eng.create_table("ct_contents", """
+        SELECT action_x AS action_id FROM ct_pairs UNION SELECT action_y FROM ct_pairs
+    """)
+    eng.create_table("ct_ok", f"""
         SELECT action_id FROM ct_x
         WHERE account IN (
-            SELECT account FROM ct_x
-            WHERE action_id IN (SELECT action_x FROM ct_pairs UNION SELECT action_y FROM ct_pairs)
+            SELECT account FROM ct_x WHERE action_id IN (SELECT action_id FROM ct_contents)
             GROUP BY account HAVING count(*) >= {mp})
-          AND action_id IN (SELECT action_x FROM ct_pairs UNION SELECT action_y FROM ct_pairs)
+          AND action_id IN (SELECT action_id FROM ct_contents)
     """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE ct_kept AS
+    eng.create_table("ct_kept", """
         SELECT * FROM ct_pairs
         WHERE action_x IN (SELECT action_id FROM ct_ok) OR action_y IN (SELECT action_id FROM ct_ok)
     """)
     # Older content first, as CooRTweet orders its output (content_id older than content_id_y).
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE ct_edges AS
+    eng.create_table("ct_edges", """
         SELECT behaviour, least(acc_x, acc_y) AS a, greatest(acc_x, acc_y) AS b,
                count(*) AS weight,
                avg(t_y - t_x) / 1e6 AS avg_time_delta,
@@ -80,50 +79,56 @@ def coortweet_network(con: duckdb.DuckDBPyConnection, source: str, time_window: 
         FROM ct_kept GROUP BY behaviour, least(acc_x, acc_y), greatest(acc_x, acc_y)
     """)
     q = float(edge_weight)
-    tbl = con.sql(f"""
-        WITH th AS (SELECT behaviour, quantile_cont(weight, {q}) AS threshold
-                    FROM ct_edges GROUP BY behaviour)
+    tbl = eng.table(f"""
         SELECT e.behaviour, e.a, e.b, e.weight, e.avg_time_delta, e.n_content_id,
                e.n_content_id_y,
-               least(e.n_content_id, e.n_content_id_y)::DOUBLE
+               CAST(least(e.n_content_id, e.n_content_id_y) AS DOUBLE)
                    / greatest(e.n_content_id, e.n_content_id_y) AS edge_symmetry_score,
-               (e.weight > th.threshold)::INTEGER AS weight_threshold
-        FROM ct_edges e JOIN th USING (behaviour)
+               CAST(e.weight > th.threshold AS INTEGER) AS weight_threshold
+        FROM ct_edges e JOIN (
+            SELECT behaviour, quantile_cont(weight, {q}) AS threshold
+            FROM ct_edges GROUP BY behaviour
+        ) AS th ON th.behaviour = e.behaviour
         {"WHERE e.weight > th.threshold" if subgraph == 1 else ""}
         ORDER BY e.behaviour, e.a, e.b
-    """).to_arrow_table()
+    """)
+    eng.drop("events_named", "ct_x", "ct_pairs", "ct_contents", "ct_ok", "ct_kept", "ct_edges",
+             "ev_src")
     return tbl
 
 
-def cnt_network(con: duckdb.DuckDBPyConnection, source: str, time_window: float,
+def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_window: float,
                 min_edge_weight: int = 1) -> tuple[pa.Table, pa.Table]:
     """coordination-network-toolkit semantics. Returns (directed edges, undirected edges)."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE cnt_x AS
-        SELECT * FROM {source}
-        QUALIFY row_number() OVER (PARTITION BY behaviour, action_id ORDER BY ts, account) = 1
+    eng = as_engine(engine)
+    # The toolkit keys messages by id: a repeated message id counts once.
+    eng.create_table("cnt_x", f"""
+        SELECT * EXCLUDE (dup) FROM (
+            SELECT *, row_number() OVER (PARTITION BY behaviour, action_id
+                                         ORDER BY ts, account) AS dup
+            FROM {source}
+        ) AS d WHERE dup = 1
     """)
-    prepare_events(con, "cnt_x", time_window, max_neighbours=None)
+    prepare_events(eng, "cnt_x", time_window, max_neighbours=None, with_ids=True)
     mew = int(min_edge_weight)
-    directed = con.sql(f"""
-        WITH both_dirs AS (
+    eng.create_table("cnt_directed", f"""
+        SELECT behaviour, user_1, user_2, count(DISTINCT message) AS weight
+        FROM (
             SELECT behaviour, acc_x AS user_1, acc_y AS user_2, action_x AS message
             FROM events_named
             UNION ALL
             SELECT behaviour, acc_y AS user_1, acc_x AS user_2, action_y AS message
             FROM events_named
-        )
-        SELECT behaviour, user_1, user_2, count(DISTINCT message) AS weight
-        FROM both_dirs GROUP BY behaviour, user_1, user_2
+        ) AS both_dirs
+        GROUP BY behaviour, user_1, user_2
         HAVING count(DISTINCT message) >= {mew}
-        ORDER BY behaviour, user_1, user_2
-    """).to_arrow_table()
-    con.register("cnt_directed", directed)
-    undirected = con.sql("""
+    """)
+    directed = eng.table("SELECT * FROM cnt_directed ORDER BY behaviour, user_1, user_2")
+    undirected = eng.table("""
         SELECT behaviour, least(user_1, user_2) AS a, greatest(user_1, user_2) AS b,
                max(weight) AS weight
         FROM cnt_directed GROUP BY behaviour, least(user_1, user_2), greatest(user_1, user_2)
         ORDER BY behaviour, a, b
-    """).to_arrow_table()
-    con.unregister("cnt_directed")
+    """)
+    eng.drop("events_named", "cnt_x", "cnt_directed", "ev_src")
     return directed, undirected

@@ -50,70 +50,63 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import pdtrc
 
+from ..engines import Engine
+
 _HOUR = 3_600_000_000
 
 
-def score_pairs(con: duckdb.DuckDBPyConnection, total_pairs: int, pairs: str = "pairs",
-                events: str = "events") -> pa.Table:
+def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
+                pairs: str = "pairs", events: str = "events") -> pa.Table:
     """Expected events, p-value and q-value for the tested pairs in ``pairs``.
 
-    ``pairs`` holds the tested pairs (behaviour, a_id, b_id, n_objects, ...), ``events`` the
-    integer co-action events of :func:`~swarmscope.signals.coaction.prepare_events`, and
-    ``total_pairs`` the number of all candidate pairs of the behaviour: untested pairs enter the
-    Benjamini-Hochberg correction with ``p = 1``. Returns ``pairs`` with ``expected``,
-    ``p_value`` and ``q_value`` appended.
+    ``pairs`` holds the tested pairs of one behaviour (a_id, b_id, n_objects, ...), ``events``
+    the integer co-action events and ``ev`` the ranked actions of
+    :func:`~swarmscope.signals.coaction.prepare_events`, and ``total_pairs`` the number of all
+    candidate pairs: untested pairs enter the Benjamini-Hochberg correction with ``p = 1``.
+    Returns ``pairs`` with ``expected``, ``p_value`` and ``q_value`` appended (on the driver).
     """
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE endpoint_hours AS
-        SELECT behaviour, aid, h, count(*) AS c FROM (
-            SELECT behaviour, ax AS aid, (t_x // {_HOUR}) % 24 AS h FROM {events}
+    from .coaction import as_engine
+
+    eng = as_engine(engine)
+    hour_of = lambda col: f"(({col} // {_HOUR}) % 24)"  # noqa: E731
+    # One row per account with 24 crowd counts (events it took part in, by hour of the earlier
+    # action) and 24 shares of the hour's actions: the expectation is then a 24-term sum.
+    crowd = ", ".join(f"sum(CASE WHEN h = {h} THEN c ELSE 0 END) AS c{h}" for h in range(24))
+    share = ", ".join(f"sum(CASE WHEN h = {h} THEN d / n ELSE 0 END) AS r{h}" for h in range(24))
+    eng.create_table("endpoint_hours", f"""
+        SELECT aid, h, count(*) AS c FROM (
+            SELECT ax AS aid, {hour_of("t_x")} AS h FROM {events}
             UNION ALL
-            SELECT behaviour, ay AS aid, (t_x // {_HOUR}) % 24 AS h FROM {events}
-        ) GROUP BY behaviour, aid, h
+            SELECT ay AS aid, {hour_of("t_x")} AS h FROM {events}
+        ) AS u GROUP BY aid, h
     """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE action_hours AS
-        SELECT behaviour, aid, (t // {_HOUR}) % 24 AS h, count(*) AS d FROM ev
-        GROUP BY behaviour, aid, (t // {_HOUR}) % 24
+    eng.create_table("action_hours", f"""
+        SELECT d.aid, d.h, d.d, t.n FROM (
+            SELECT aid, {hour_of("t")} AS h, count(*) AS d FROM ev GROUP BY aid, {hour_of("t")}
+        ) AS d JOIN (
+            SELECT {hour_of("t")} AS h, count(*) AS n FROM ev GROUP BY {hour_of("t")}
+        ) AS t ON t.h = d.h
     """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE hour_totals AS
-        SELECT behaviour, h, sum(d) AS n FROM action_hours GROUP BY behaviour, h
+    eng.create_table("profiles", f"""
+        SELECT coalesce(c.aid, r.aid) AS aid, {", ".join(f"coalesce(c{h}, 0) AS c{h}" for h in range(24))},
+               {", ".join(f"coalesce(r{h}, 0) AS r{h}" for h in range(24))}
+        FROM (SELECT aid, {crowd} FROM endpoint_hours GROUP BY aid) AS c
+        FULL OUTER JOIN (SELECT aid, {share} FROM action_hours GROUP BY aid) AS r
+          ON r.aid = c.aid
     """)
-    tbl = con.sql(f"""
-        WITH side AS (
-            -- one side of the expectation: a's crowd met b's share of the hour's actions
-            SELECT p.behaviour, p.a_id, p.b_id, sum(c.c * d.d / ht.n) AS e
-            FROM {pairs} p
-            JOIN endpoint_hours c ON c.behaviour = p.behaviour AND c.aid = p.a_id
-            JOIN action_hours d ON d.behaviour = p.behaviour AND d.aid = p.b_id AND d.h = c.h
-            JOIN hour_totals ht ON ht.behaviour = p.behaviour AND ht.h = c.h
-            GROUP BY p.behaviour, p.a_id, p.b_id
-            UNION ALL
-            SELECT p.behaviour, p.a_id, p.b_id, sum(c.c * d.d / ht.n) AS e
-            FROM {pairs} p
-            JOIN endpoint_hours c ON c.behaviour = p.behaviour AND c.aid = p.b_id
-            JOIN action_hours d ON d.behaviour = p.behaviour AND d.aid = p.a_id AND d.h = c.h
-            JOIN hour_totals ht ON ht.behaviour = p.behaviour AND ht.h = c.h
-            GROUP BY p.behaviour, p.a_id, p.b_id
-        ),
-        expected AS (
-            SELECT behaviour, a_id, b_id, sum(e) / 2 AS expected FROM side
-            GROUP BY behaviour, a_id, b_id
-        )
-        SELECT p.*, coalesce(e.expected, 0.0) AS expected
-        FROM {pairs} p LEFT JOIN expected e USING (behaviour, a_id, b_id)
-        ORDER BY p.behaviour, p.a, p.b
-    """).to_arrow_table()
-    k = tbl.column("n_objects").to_numpy()
-    lam = tbl.column("expected").to_numpy()
+    terms = " + ".join(f"pa.c{h} * pb.r{h} + pb.c{h} * pa.r{h}" for h in range(24))
+    tbl = eng.table(f"""
+        SELECT p.*, CAST(({terms}) / 2 AS DOUBLE) AS expected
+        FROM {pairs} AS p
+        JOIN profiles pa ON pa.aid = p.a_id JOIN profiles pb ON pb.aid = p.b_id
+        ORDER BY p.a, p.b
+    """)
+    eng.drop("endpoint_hours", "action_hours", "profiles")
+    k = tbl.column("n_objects").to_numpy().astype(np.float64)
+    lam = tbl.column("expected").to_numpy().astype(np.float64)
     # P(X >= k) = pdtrc(k - 1, lambda)
     p = pdtrc(k - 1, np.maximum(lam, 1e-300)) if len(k) else np.ones(0)
-    behaviours = tbl.column("behaviour").to_numpy(zero_copy_only=False)
-    q = np.ones(len(k))
-    for beh in (np.unique(behaviours) if len(behaviours) else []):
-        idx = np.nonzero(behaviours == beh)[0]
-        q[idx] = benjamini_hochberg(p[idx], m=max(total_pairs, len(idx)))
+    q = benjamini_hochberg(p, m=max(total_pairs, len(p)))
     tbl = tbl.append_column("p_value", pa.array(p, type=pa.float64()))
     tbl = tbl.append_column("q_value", pa.array(q, type=pa.float64()))
     return tbl
