@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -102,7 +103,7 @@ def header_of(head: bytes, delimiter: str = ",") -> list[str]:
 
 def _with_record(batch: pa.RecordBatch, columns: list[str], first: int) -> pa.RecordBatch:
     arrays = [batch.column(i) for i in range(batch.num_columns)]
-    records = pa.array(range(first, first + batch.num_rows), type=pa.int64())
+    records = pa.array(np.arange(first, first + batch.num_rows, dtype=np.int64))
     return pa.RecordBatch.from_arrays(arrays + [records], names=list(columns) + ["record"])
 
 
