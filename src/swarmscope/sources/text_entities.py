@@ -30,6 +30,9 @@ Example::
 
 from __future__ import annotations
 
+import duckdb
+import pyarrow as pa
+
 #: Handle alphabets and maximum lengths per platform.
 HANDLES = {
     "twitter": ("A-Za-z0-9_", 15),
@@ -65,3 +68,14 @@ def urls_sql(text: str) -> str:
     return (f"CASE WHEN {text} IS NULL OR NOT contains({text}, '://') THEN []::VARCHAR[] "
             f"ELSE list_transform(regexp_extract_all({text}, '{_URL}'), "
             f"lambda u: rtrim(u, '.,;:!?)]}}''')) END")
+
+
+def with_text_entities(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, platform: str,
+                       urls: bool = True) -> pa.Table:
+    """``batch`` (source schema) with ``hashtags``, ``mentions`` and, if ``urls``, ``urls``
+    filled from its ``text`` column, for adapters that build rows in Python."""
+    replace = [f"{hashtags_sql('text')} AS hashtags",
+               f"{mentions_sql('text', platform)} AS mentions"]
+    if urls:
+        replace.append(f"{urls_sql('text')} AS urls")
+    return con.sql(f"SELECT * REPLACE ({', '.join(replace)}) FROM batch").to_arrow_table()  # noqa: S608
