@@ -131,3 +131,20 @@ def test_auto_detects_the_archive_but_not_a_generic_csv(tmp_path):
     generic = tmp_path / "generic.csv"
     generic.write_text("id,user,time,text\n1,ann,2016-10-01 12:00,hi\n")
     assert detect_format(generic) == "csv"
+
+
+def test_hostile_column_names_stay_data(case, tmp_path):
+    evil = 'x"); DROP TABLE actions; --'
+    path = tmp_path / "io.csv"
+    path.write_text(
+        "tweetid,userid,user_screen_name,tweet_text,tweet_time,record,__swarmscope_record__,"
+        f'"{evil.replace(chr(34), chr(34) * 2)}",record\n'
+        "1,u1,ann,hi,2016-10-01 12:00,99,98,boom,97\n"
+        "2,u2,bob,yo,2016-10-01 12:01,99,98,boom,97\n")
+    swarmscope.ingest(case, [path], format="twitter-io")
+    rows = actions(case)
+    assert (rows["1"]["record"], rows["2"]["record"]) == (1, 2)
+    extra = json.loads(rows["2"]["extra"])
+    # duplicate names get a suffix, as does the one name reserved for record numbers
+    assert extra == {"record": "99", "__swarmscope_record___1": "98", evil: "boom",
+                     "record_1": "97"}

@@ -40,7 +40,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import ReadContext
-from .fixed_layout import Check, Columns, FixedLayoutSource, Layout, literal
+from .fixed_layout import RECORD_SQL, Check, Columns, FixedLayoutSource, Layout, literal
 from .table_stream import header_of
 from .text_entities import hashtags_sql, mentions_sql, urls_sql
 
@@ -138,7 +138,7 @@ class CrowdTangleSource(FixedLayoutSource):
         urls = f"list_filter({found}, lambda u, i: list_position({found}, u) = i)"
         exprs = {
             "platform": platform,
-            "action_id": f"coalesce({url}, {literal(ctx.file_key + ':')} || CAST(record AS VARCHAR))",
+            "action_id": f"coalesce({url}, {literal(ctx.file_key + ':')} || CAST({RECORD_SQL} AS VARCHAR))",
             "account": f"coalesce({c.id('User Name')}, {c.id(display)})",
             "account_id": c.id("Facebook Id"),
             "ts": ts,

@@ -41,7 +41,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import ReadContext
-from .fixed_layout import Check, Columns, FixedLayoutSource, Layout, literal
+from .fixed_layout import RECORD_SQL, Check, Columns, FixedLayoutSource, Layout, literal
 from .table_stream import header_of
 from .text_entities import hashtags_sql, mentions_sql
 
@@ -76,7 +76,7 @@ class Ira538Source(FixedLayoutSource):
         kind = (f"CASE WHEN {post_type} IN ({reposts}) THEN 'repost' "
                 f"WHEN {post_type} IN ({quotes}) THEN 'quote' "
                 f"WHEN {post_type} = '' AND {retweet} = '1' THEN 'repost' ELSE 'post' END")
-        row_key = f"{literal(ctx.file_key + ':')} || CAST(record AS VARCHAR)"
+        row_key = f"{literal(ctx.file_key + ':')} || CAST({RECORD_SQL} AS VARCHAR)"
         action_id = f"coalesce({c.id('tweet_id')}, {row_key})" if "tweet_id" in c else row_key
         url_cols = [u for u in EXPANDED_URL_COLUMNS if u in c]
         urls = (f"list_filter([{', '.join(c.id(u) for u in url_cols)}], lambda u: u IS NOT NULL)"

@@ -2,7 +2,7 @@
 
 Fixed-layout adapters (:mod:`swarmscope.sources.fixed_layout`) read their input through
 :func:`open_table`: every column arrives as ``string`` (no type guessing, so ids and counts stay
-byte-exact), with a ``record`` column holding the 1-based data-row number. Record *n* is the
+byte-exact), with a :data:`RECORD` column holding the 1-based data-row number. Record *n* is the
 *n*-th non-empty data row of a CSV file (the header is not a record) or the *n*-th row of a
 Parquet file.
 
@@ -23,7 +23,7 @@ Example::
     >>> table = open_table(ctx)
     >>> table.columns
     ['id', 'text']
-    >>> [(r["id"], r["record"]) for b in table.batches for r in b.to_pylist()]
+    >>> [(r["id"], r[RECORD]) for b in table.batches for r in b.to_pylist()]
     [('1', 1), ('3', 3)]
     >>> [(r.record, r.line, r.reason) for r in ctx.rejects]
     [(2, 3, 'expected 2 fields, found 3')]
@@ -45,9 +45,13 @@ import pyarrow.parquet as pq
 from ..errors import IngestError
 from .base import BATCH_ROWS, ReadContext
 from .compression import open_input
-from .tabular import _as_text, _dedupe_names
+from .tabular import _as_text
 
 CSV_BLOCK_BYTES = 8 << 20
+
+#: Name of the record-number column added to every batch. Input columns of that name (a hostile
+#: header can say anything) are renamed, so the record number can never be overwritten.
+RECORD = "__swarmscope_record__"
 
 # Field values are limited by csv's default of 128 KiB; a long post's text with its entities can
 # exceed that, and a hostile file can hold anything, so allow up to 64 MiB per field.
@@ -59,7 +63,7 @@ class Table:
     """Column names (deduplicated: ``a``, ``a_1``) and a lazy iterator of batches."""
 
     columns: list[str]
-    batches: Iterator[pa.RecordBatch]
+    batches: Iterator[pa.RecordBatch | pa.Table]
     kind: str  # "csv" or "parquet"
 
 
@@ -72,9 +76,22 @@ def open_table(ctx: ReadContext, delimiter: str = ",") -> Table:
     """Open ``ctx.path`` as CSV (any compression) or Parquet (by its magic bytes)."""
     if is_parquet(ctx):
         return _parquet_table(ctx)
-    header = read_csv_header(ctx, delimiter)
-    columns = _dedupe_names(header)
+    columns = input_names(read_csv_header(ctx, delimiter))
     return Table(columns, _csv_batches(ctx, columns, delimiter), "csv")
+
+
+def input_names(names: list[str]) -> list[str]:
+    """Column names made unique (``a``, ``a_1``) and never equal to :data:`RECORD`."""
+    used = {RECORD}
+    out = []
+    for name in names:
+        unique, k = name, 0
+        while unique in used:
+            k += 1
+            unique = f"{name}_{k}"
+        used.add(unique)
+        out.append(unique)
+    return out
 
 
 def read_csv_header(ctx: ReadContext, delimiter: str = ",") -> list[str]:
@@ -104,7 +121,7 @@ def header_of(head: bytes, delimiter: str = ",") -> list[str]:
 def _with_record(batch: pa.RecordBatch, columns: list[str], first: int) -> pa.RecordBatch:
     arrays = [batch.column(i) for i in range(batch.num_columns)]
     records = pa.array(np.arange(first, first + batch.num_rows, dtype=np.int64))
-    return pa.RecordBatch.from_arrays(arrays + [records], names=list(columns) + ["record"])
+    return pa.RecordBatch.from_arrays(arrays + [records], names=list(columns) + [RECORD])
 
 
 def _parquet_table(ctx: ReadContext) -> Table:
@@ -113,7 +130,7 @@ def _parquet_table(ctx: ReadContext) -> Table:
     except (pa.ArrowInvalid, OSError) as exc:
         raise IngestError(ctx.display_name, None, None,
                           f"not a readable Parquet file: {exc}") from exc
-    columns = _dedupe_names(pf.schema_arrow.names)
+    columns = input_names(pf.schema_arrow.names)
 
     def batches() -> Iterator[pa.RecordBatch]:
         total = max(1, pf.metadata.num_rows)
@@ -130,11 +147,23 @@ def _parquet_table(ctx: ReadContext) -> Table:
 
 
 def _csv_batches(ctx: ReadContext, columns: list[str],
-                 delimiter: str) -> Iterator[pa.RecordBatch]:
+                 delimiter: str) -> Iterator[pa.RecordBatch | pa.Table]:
     if not columns:
         return
     delivered = 0
+    pending: list[pa.RecordBatch] = []
     stream, counter = open_input(ctx.path)
+
+    def take() -> pa.Table:
+        # pyarrow blocks hold ~20k rows; the mapping SQL runs once per ~65k (binding a long
+        # SELECT costs milliseconds)
+        nonlocal delivered, pending
+        table = pa.Table.from_batches(pending)
+        first, pending = delivered + 1, []
+        delivered += table.num_rows
+        return table.append_column(
+            RECORD, pa.array(np.arange(first, first + table.num_rows, dtype=np.int64)))
+
     try:
         try:
             reader = pacsv.open_csv(
@@ -150,15 +179,21 @@ def _csv_batches(ctx: ReadContext, columns: list[str],
                 try:
                     b = reader.read_next_batch()
                 except StopIteration:
-                    return
+                    break
                 ctx.progress(counter.consumed)
                 if b.num_rows:
-                    yield _with_record(b, columns, delivered + 1)
-                    delivered += b.num_rows
+                    pending.append(b)
+                    if sum(p.num_rows for p in pending) >= BATCH_ROWS:
+                        yield take()
+            if pending:
+                yield take()
+            return
         except pa.ArrowInvalid:
-            pass  # a malformed row somewhere after `delivered`: find it record by record
+            pass  # a malformed row somewhere after the rows read so far: go record by record
     finally:
         stream.close()
+    if pending:
+        yield take()
     yield from _python_csv_batches(ctx, columns, delimiter, delivered)
 
 
@@ -229,7 +264,7 @@ def _strings_batch(cols: list[list[str]], records: list[int],
                    columns: list[str]) -> pa.RecordBatch:
     arrays = [pa.array(c, type=pa.string()) for c in cols]
     arrays.append(pa.array(records, type=pa.int64()))
-    return pa.RecordBatch.from_arrays(arrays, names=list(columns) + ["record"])
+    return pa.RecordBatch.from_arrays(arrays, names=list(columns) + [RECORD])
 
 
 def _undecodable(row: list[str]) -> int | None:
