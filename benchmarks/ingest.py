@@ -218,7 +218,7 @@ def gen_youtube(path: Path, n: int) -> None:
                 video = f"vid{rng.randrange(300):08d}"
                 tid = f"Ug{made:020d}"
 
-                def comment(cid: str, parent: str | None) -> dict:
+                def comment(cid: str, parent: str | None, video: str = video) -> dict:
                     ch = f"UC{rng.randrange(30_000):022d}"
                     sn = {"videoId": video, "textOriginal": _text(rng),
                           "textDisplay": "...", "authorDisplayName": f"@{ch[-6:]}",
