@@ -189,3 +189,11 @@ def test_v1_tweets_are_refused_with_a_clear_reason(case, tmp_path):
                     '"created_at": "Wed Oct 10 20:19:24 +0000 2018"}\n')
     with pytest.raises(IngestError, match="v1.1"):
         swarmscope.ingest(case, [path], format="twitter-v2")
+
+
+def test_extra_none_drops_extra_and_map_is_refused(case):
+    swarmscope.ingest(case, [DATA / "search_pages.jsonl"], format="twitter-v2", extra="none")
+    assert {r["extra"] for r in case.read("actions").to_pylist()} == {None}
+    with pytest.raises(swarmscope.UsageError, match="--map applies to the generic formats"):
+        swarmscope.ingest(case, [DATA / "twarc2.csv"], format="twitter-v2",
+                          mapping={"account": "author_id"})

@@ -120,3 +120,9 @@ def test_not_a_youtube_response_is_rejected(case, tmp_path):
 def test_auto_detects_both_response_kinds():
     assert detect_format(DATA / "comment_threads.jsonl") == "youtube"
     assert detect_format(DATA / "comment_replies.json") == "youtube"
+
+
+def test_set_is_refused_rather_than_ignored(case):
+    with pytest.raises(swarmscope.UsageError, match="--set"):
+        swarmscope.ingest(case, [DATA / "comment_threads.jsonl"], format="youtube",
+                          constants={"platform": "yt"})

@@ -34,9 +34,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import IngestError
+from ..errors import IngestError, UsageError
 from ..schema import SOURCE_COLUMNS
-from .base import LIST_COLUMNS, ReadContext, Source
+from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
 from .table_stream import RECORD, csv_record_lines, open_table
 
 
@@ -120,6 +120,15 @@ class Layout:
         return "SELECT " + ", ".join(select) + " FROM batch"  # noqa: S608 - column SQL only
 
 
+def refuse_mapping(name: str, options: SourceOptions) -> None:
+    """Formats with a fixed mapping take no ``--map``/``--set``: silently ignoring them would
+    leave the analyst believing a column was mapped."""
+    if options.mapping or options.constants:
+        flag = "--map" if options.mapping else "--set"
+        raise UsageError(f"{flag} applies to the generic formats (csv, tsv, jsonl, parquet); "
+                         f"format {name!r} maps its columns itself (see docs/formats/{name}.md)")
+
+
 class FixedLayoutSource(Source):
     """Base of adapters for tabular formats with known columns (CSV or Parquet input)."""
 
@@ -131,6 +140,7 @@ class FixedLayoutSource(Source):
         raise NotImplementedError
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
+        refuse_mapping(self.name, self.options)
         table = open_table(ctx, self.options.delimiter or self.delimiter)
         self._kind = table.kind
         if not table.columns:

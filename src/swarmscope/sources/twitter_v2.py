@@ -57,7 +57,7 @@ import pyarrow as pa
 
 from .base import ReadContext, RowBatcher
 from .compression import open_input
-from .fixed_layout import Check, Columns, FixedLayoutSource, Layout, literal
+from .fixed_layout import Check, Columns, FixedLayoutSource, Layout, literal, refuse_mapping
 from .json_records import flush_then_reject, iter_json_records
 from .table_stream import header_of
 
@@ -79,7 +79,7 @@ REFERENCE_TYPES = ("retweeted", "replied_to", "quoted")
 _DATE_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _JSON_SNIFF = re.compile(rb'"author_id"\s*:\s*"[0-9]+"')
 _RECENT_INCLUDES = 200_000  # referenced-tweet ids remembered across pages
-_KNOWN_USERS = 2_000_000  # author id -> username entries kept across pages
+_KNOWN_USERS = 500_000  # author id -> username entries kept across pages
 
 
 class TwitterV2Source(FixedLayoutSource):
@@ -105,6 +105,7 @@ class TwitterV2Source(FixedLayoutSource):
 
     # ------------------------------------------------------------------ dispatch
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
+        refuse_mapping(self.name, self.options)
         self._json = _looks_like_json(ctx)
         if self._json:
             yield from self._read_json(ctx)
@@ -124,7 +125,7 @@ class TwitterV2Source(FixedLayoutSource):
     # ------------------------------------------------------------------ JSON
     def _read_json(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
         batcher = RowBatcher()
-        state = _JsonState()
+        state = _JsonState(keep_extra=self.options.extra_columns != "none")
         for rec in iter_json_records(ctx):
             self._json_lines = rec.line is not None
             if rec.error:
@@ -224,7 +225,8 @@ def _looks_like_json(ctx: ReadContext) -> bool:
 class _JsonState:
     """What reading one JSON file remembers across records: usernames and recent includes."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_extra: bool = True) -> None:
+        self.keep_extra = keep_extra
         self.usernames: dict[str, str] = {}
         self.recent: OrderedDict[str, None] = OrderedDict()
 
@@ -357,7 +359,7 @@ class _JsonState:
             urls=_entity_values(entities.get("urls"), ("expanded_url", "url")),
             hashtags=_entity_values(entities.get("hashtags"), ("tag",)),
             mentions=_entity_values(entities.get("mentions"), ("username",)),
-            extra=extra,
+            extra=extra if self.keep_extra else None,
         )
         return None
 

@@ -45,6 +45,7 @@ import duckdb
 import pyarrow as pa
 
 from .base import ReadContext, RowBatcher, Source
+from .fixed_layout import refuse_mapping
 from .json_records import flush_then_reject, iter_json_records
 from .text_entities import with_text_entities
 
@@ -78,6 +79,8 @@ class YouTubeSource(Source):
         return {r: r for r in records} if getattr(self, "_json_lines", False) else {}
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
+        refuse_mapping(self.name, self.options)
+        self._keep_extra = self.options.extra_columns != "none"
         con = duckdb.connect()
         batcher = RowBatcher()
         for rec in iter_json_records(ctx):
@@ -188,5 +191,6 @@ class YouTubeSource(Source):
             account_id=channel_id, ts=published,
             kind="reply" if parent else "comment",
             parent_id=parent or sn.get("videoId") or video_id,
-            text=text if isinstance(text, str) else None, extra=extra,
+            text=text if isinstance(text, str) else None,
+            extra=extra if getattr(self, "_keep_extra", True) else None,
         )
