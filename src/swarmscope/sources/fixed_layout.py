@@ -13,15 +13,26 @@ Data values only ever reach SQL as columns of the scanned Arrow batch; column *n
 file header appear in SQL only as quoted identifiers or string literals (:func:`ident`,
 :func:`literal`).
 
-Example (a two-column layout)::
+Example (a three-column layout)::
 
-    >>> from swarmscope.sources.fixed_layout import Columns, FixedLayoutSource, Layout
+    >>> import pathlib, tempfile
+    >>> from swarmscope.sources.base import ReadContext, SourceOptions
     >>> class Demo(FixedLayoutSource):
     ...     name = "demo"
     ...     def layout(self, ctx, columns):
     ...         c = Columns(columns)
-    ...         return Layout({"action_id": c.id("n"), "account": c.id("who"),
-    ...                        "ts": c.raw("when")}, labels={"account": "who"})
+    ...         return Layout({"platform": "'demo'", "action_id": c.id("n"),
+    ...                        "account": c.id("who"), "ts": c.raw("when"), "kind": "'post'"},
+    ...                       labels={"account": "who"},
+    ...                       checks=[Check("n", "NOT regexp_full_match(n, '[0-9]+')",
+    ...                                     "n must be a number", "n")])
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = p.write_text("n,who,when\\n1,ann,2021-01-01\\nx,bob,2021-01-02\\n")
+    >>> ctx = ReadContext(p, str(p), SourceOptions(), on_error="skip")
+    >>> [(r["action_id"], r["account"], r["record"]) for b in Demo().read(ctx) for r in b.to_pylist()]
+    [('1', 'ann', 1)]
+    >>> [(r.record, r.line, r.field, r.reason) for r in ctx.rejects]
+    [(2, 3, 'n', 'n must be a number')]
 """
 
 from __future__ import annotations
@@ -202,8 +213,6 @@ class FixedLayoutSource(Source):
         if getattr(self, "_kind", "csv") != "csv":
             return {}
         return csv_record_lines(ctx, records, self.options.delimiter or self.delimiter)
-
-
 
 
 def _whole(table: pa.Table) -> Iterator[pa.RecordBatch]:
