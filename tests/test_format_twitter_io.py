@@ -145,6 +145,6 @@ def test_hostile_column_names_stay_data(case, tmp_path):
     rows = actions(case)
     assert (rows["1"]["record"], rows["2"]["record"]) == (1, 2)
     extra = json.loads(rows["2"]["extra"])
-    # duplicate names get a suffix, as does the one name reserved for record numbers
-    assert extra == {"record": "99", "__swarmscope_record___1": "98", evil: "boom",
+    # duplicate names get a suffix; names in swarmscope's reserved prefix get a leading _
+    assert extra == {"record": "99", "___swarmscope_record__": "98", evil: "boom",
                      "record_1": "97"}

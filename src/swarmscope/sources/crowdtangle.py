@@ -40,7 +40,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import ReadContext
-from .fixed_layout import RECORD_SQL, Check, Columns, FixedLayoutSource, Layout, literal
+from .fixed_layout import (
+    RECORD_SQL,
+    Check,
+    Columns,
+    FixedLayoutSource,
+    Layout,
+    derived,
+    literal,
+)
 from .table_stream import header_of
 from .text_entities import hashtags_sql, mentions_sql, urls_sql
 
@@ -73,19 +81,22 @@ DISPLAY_NAME_COLUMNS = ("Page Name", "Group Name", "Account", "Name")
 _ZONE_RE = "^(.*[0-9])\\s+([A-Za-z]{1,5})$"
 
 
-def zone_sql(created: str, tz_given: bool) -> tuple[str, str]:
-    """SQL for (the time string to parse, the unknown abbreviation or NULL)."""
+def zone_steps(created: str, tz_given: bool) -> tuple[list[dict[str, str]], str, str]:
+    """Layout steps reading ``Post Created``, the SQL of the time to parse, and of the unknown
+    abbreviation (NULL when known)."""
     t = f"trim({created})"
-    abbr = f"upper(regexp_extract({t}, '{_ZONE_RE}', 2))"
-    bare = f"regexp_extract({t}, '{_ZONE_RE}', 1)"
+    first = {"abbr": f"upper(regexp_extract({t}, '{_ZONE_RE}', 2))",
+             "bare": f"regexp_extract({t}, '{_ZONE_RE}', 1)"}
+    abbr, bare = derived("abbr"), derived("bare")
     if tz_given:
-        return f"CASE WHEN {abbr} <> '' THEN {bare} ELSE {t} END", "NULL::VARCHAR"
+        return [first], f"CASE WHEN {abbr} <> '' THEN {bare} ELSE {t} END", "NULL::VARCHAR"
     cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in ZONE_OFFSETS.items())
-    offset = f"CASE {abbr} {cases} END"
-    ts = f"CASE WHEN {abbr} = '' THEN {created} WHEN {offset} IS NULL THEN {created} " \
-         f"ELSE {bare} || {offset} END"
+    second = {"offset": f"CASE {abbr} {cases} END"}
+    offset = derived("offset")
+    ts = (f"CASE WHEN {abbr} = '' OR {offset} IS NULL THEN {created} "
+          f"ELSE {bare} || {offset} END")
     unknown = f"CASE WHEN {abbr} <> '' AND {offset} IS NULL THEN {abbr} END"
-    return ts, unknown
+    return [first, second], ts, unknown
 
 
 class CrowdTangleSource(FixedLayoutSource):
@@ -107,8 +118,11 @@ class CrowdTangleSource(FixedLayoutSource):
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         c = Columns(columns)
         checks: list[Check] = []
+        steps: list[dict[str, str]] = [{}, {}]
         if "Post Created" in c:
-            ts, unknown = zone_sql(c.raw("Post Created"), bool(self.options.tz))
+            zone, ts, unknown = zone_steps(c.raw("Post Created"), bool(self.options.tz))
+            for step, values in zip(steps, zone, strict=False):
+                step.update(values)
             ts_label = "Post Created"
             checks.append(Check(
                 "Post Created", f"{unknown} IS NOT NULL",
@@ -122,18 +136,21 @@ class CrowdTangleSource(FixedLayoutSource):
             ts, ts_label = "NULL::VARCHAR", "Post Created"
         display = c.first(*DISPLAY_NAME_COLUMNS)
         instagram_file = "Account" in c and "Page Name" not in c and "Facebook Id" not in c
-        url = c.id("URL")
-        platform = (
+        steps[0]["url"] = c.id("URL")
+        url = derived("url")
+        steps[1]["platform"] = (
             f"CASE WHEN regexp_matches(coalesce({url}, ''), "
             f"'^https?://([a-z0-9-]+\\.)*instagram\\.com/', 'i') THEN 'instagram' "
             f"WHEN regexp_matches(coalesce({url}, ''), "
             f"'^https?://([a-z0-9-]+\\.)*(facebook\\.com|fb\\.com|fb\\.watch)/', 'i') "
             f"THEN 'facebook' ELSE {literal('instagram' if instagram_file else 'facebook')} END")
+        platform = derived("platform")
         text_col = c.first("Message", "Description")
         text = c.raw(text_col)
         shared = f"coalesce({c.id('Final Link')}, {c.id('Link')})"
-        found = (f"list_filter(list_concat([{shared}], {urls_sql(text)}), "
-                 f"lambda u: u IS NOT NULL AND u IS DISTINCT FROM {url})")
+        steps[1]["found"] = (f"list_filter(list_concat([{shared}], {urls_sql(text)}), "
+                             f"lambda u: u IS NOT NULL AND u IS DISTINCT FROM {url})")
+        found = derived("found")
         # first occurrence of each URL, in order (list_distinct does not keep order)
         urls = f"list_filter({found}, lambda u, i: list_position({found}, u) = i)"
         exprs = {
@@ -147,8 +164,8 @@ class CrowdTangleSource(FixedLayoutSource):
             "title": c.raw("Title"),
             "urls": urls,
             "hashtags": hashtags_sql(text),
-            "mentions": (f"CASE WHEN ({platform}) = 'instagram' THEN {mentions_sql(text, 'instagram')} "
-                         f"ELSE []::VARCHAR[] END"),
+            "mentions": (f"CASE WHEN {platform} = 'instagram' THEN "
+                         f"{mentions_sql(text, 'instagram')} ELSE []::VARCHAR[] END"),
         }
         mapped = {"URL", "User Name", "Facebook Id", "Post Created", text_col, "Title",
                   "Final Link"}
@@ -156,4 +173,4 @@ class CrowdTangleSource(FixedLayoutSource):
             exprs["extra"] = c.extra({m for m in mapped if m})
         labels = {"action_id": "URL", "account": "User Name", "account_id": "Facebook Id",
                   "ts": ts_label, "text": text_col or "Message", "title": "Title"}
-        return Layout(exprs, labels, checks)
+        return Layout(exprs, labels, checks, steps)

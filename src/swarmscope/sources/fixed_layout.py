@@ -48,7 +48,7 @@ import pyarrow.compute as pc
 from ..errors import IngestError, UsageError
 from ..schema import SOURCE_COLUMNS
 from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
-from .table_stream import RECORD, csv_record_lines, open_table
+from .table_stream import RECORD, RESERVED_PREFIX, csv_record_lines, open_table
 
 
 def ident(name: str) -> str:
@@ -59,6 +59,11 @@ def ident(name: str) -> str:
 def literal(value: str) -> str:
     """A string as an SQL literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def derived(name: str) -> str:
+    """SQL reference to the value ``name`` computed in a :attr:`Layout.steps` step."""
+    return ident(RESERVED_PREFIX + name)
 
 
 NULL = "NULL::VARCHAR"
@@ -115,6 +120,10 @@ class Layout:
     exprs: dict[str, str]
     labels: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    #: Values computed once per row before ``exprs`` and ``checks``, which refer to them with
+    #: :func:`derived`; each step may use the steps before it. An expression written twice would
+    #: be evaluated twice (DuckDB does not share work inside a lambda).
+    steps: list[dict[str, str]] = field(default_factory=list)
 
     def sql(self) -> str:
         select = []
@@ -128,7 +137,11 @@ class Layout:
                               for c in self.checks)
             select.append(f"CASE {tests} END AS _check")
             select.append(f"CASE {values} END AS _check_value")
-        return "SELECT " + ", ".join(select) + " FROM batch"  # noqa: S608 - column SQL only
+        source = "batch"
+        for step in self.steps:
+            values = ", ".join(f"{expr} AS {derived(name)}" for name, expr in step.items())
+            source = f"(SELECT *, {values} FROM {source})"  # noqa: S608 - column SQL only
+        return "SELECT " + ", ".join(select) + " FROM " + source  # noqa: S608
 
 
 def refuse_mapping(name: str, options: SourceOptions) -> None:

@@ -49,9 +49,12 @@ from .tabular import _as_text
 
 CSV_BLOCK_BYTES = 8 << 20
 
-#: Name of the record-number column added to every batch. Input columns of that name (a hostile
-#: header can say anything) are renamed, so the record number can never be overwritten.
-RECORD = "__swarmscope_record__"
+#: Column names starting with this are swarmscope's own (the record number, values derived by an
+#: adapter). Input columns named so (a hostile header can say anything) are renamed, so they can
+#: never shadow them.
+RESERVED_PREFIX = "__swarmscope_"
+#: Name of the record-number column added to every batch.
+RECORD = RESERVED_PREFIX + "record__"
 
 # Field values are limited by csv's default of 128 KiB; a long post's text with its entities can
 # exceed that, and a hostile file can hold anything, so allow up to 64 MiB per field.
@@ -81,10 +84,12 @@ def open_table(ctx: ReadContext, delimiter: str = ",") -> Table:
 
 
 def input_names(names: list[str]) -> list[str]:
-    """Column names made unique (``a``, ``a_1``) and never equal to :data:`RECORD`."""
-    used = {RECORD}
+    """Column names made unique (``a``, ``a_1``), none starting with :data:`RESERVED_PREFIX`."""
+    used: set[str] = set()
     out = []
     for name in names:
+        if name.startswith(RESERVED_PREFIX):
+            name = "_" + name
         unique, k = name, 0
         while unique in used:
             k += 1
