@@ -229,7 +229,7 @@ class FixedLayoutSource(Source):
 
 
 def _whole(table: pa.Table) -> Iterator[pa.RecordBatch]:
-    """One batch per mapped input batch: DuckDB keeps the input's ~20k-row chunks, and the
-    ingest pipeline pays a fixed cost per batch."""
+    """One batch per mapped input batch: DuckDB keeps the input's chunks (one per 1 MiB CSV
+    block), and the ingest pipeline pays a fixed cost per batch."""
     if table.num_rows:
         yield from table.combine_chunks().to_batches()
