@@ -197,3 +197,13 @@ def test_extra_none_drops_extra_and_map_is_refused(case):
     with pytest.raises(swarmscope.UsageError, match="--map applies to the generic formats"):
         swarmscope.ingest(case, [DATA / "twarc2.csv"], format="twitter-v2",
                           mapping={"account": "author_id"})
+
+
+def test_generic_files_are_not_claimed(tmp_path):
+    generic_jsonl = tmp_path / "posts.jsonl"
+    generic_jsonl.write_text('{"id": "1", "author_id": "7", "text": "hi", '
+                             '"created_at": "2021-01-01T00:00:00Z"}\n')
+    generic_csv = tmp_path / "posts.csv"
+    generic_csv.write_text("id,author_id,created_at,text\n1,7,2021-01-01T00:00:00Z,hi\n")
+    assert detect_format(generic_jsonl) == "jsonl"
+    assert detect_format(generic_csv) == "csv"
