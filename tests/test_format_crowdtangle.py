@@ -136,3 +136,14 @@ def test_missing_time_is_an_error_naming_the_column(case, tmp_path):
 def test_auto_detects_both_exports():
     assert detect_format(DATA / "facebook_posts.csv") == "crowdtangle"
     assert detect_format(DATA / "instagram_posts.csv") == "crowdtangle"
+
+
+def test_numeric_offsets_are_read_as_written(case, tmp_path):
+    path = tmp_path / "ct.csv"
+    path.write_text("Page Name,User Name,Facebook Id,Post Created,URL,Message\n"
+                    "P,p,1,2021-03-01 10:00:00 -0500,https://www.facebook.com/p/posts/1,a\n"
+                    "P,p,1,2021-03-01 10:00:00 +05:30,https://www.facebook.com/p/posts/2,b\n")
+    swarmscope.ingest(case, [path], format="crowdtangle", tz="Europe/Berlin")
+    rows = by_record(case)
+    assert rows[1]["ts"] == dt.datetime(2021, 3, 1, 15, 0, tzinfo=UTC)
+    assert rows[2]["ts"] == dt.datetime(2021, 3, 1, 4, 30, tzinfo=UTC)

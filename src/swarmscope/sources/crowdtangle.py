@@ -78,24 +78,29 @@ ZONE_OFFSETS: dict[str, str] = {
 }
 
 DISPLAY_NAME_COLUMNS = ("Page Name", "Group Name", "Account", "Name")
-_ZONE_RE = "^(.*[0-9])\\s+([A-Za-z]{1,5})$"
+_ZONE_RE = "^(.*[0-9])\\s+([A-Za-z]{1,5}|[+-][0-9]{2}:?[0-9]{2})$"
 
 
 def zone_steps(created: str, tz_given: bool) -> tuple[list[dict[str, str]], str, str]:
     """Layout steps reading ``Post Created``, the SQL of the time to parse, and of the unknown
     abbreviation (NULL when known)."""
     t = f"trim({created})"
-    first = {"abbr": f"upper(regexp_extract({t}, '{_ZONE_RE}', 2))",
+    first = {"zone": f"upper(regexp_extract({t}, '{_ZONE_RE}', 2))",
              "bare": f"regexp_extract({t}, '{_ZONE_RE}', 1)"}
-    abbr, bare = derived("abbr"), derived("bare")
-    if tz_given:
-        return [first], f"CASE WHEN {abbr} <> '' THEN {bare} ELSE {t} END", "NULL::VARCHAR"
+    zone, bare = derived("zone"), derived("bare")
+    numeric = f"regexp_matches({zone}, '^[+-]')"
     cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in ZONE_OFFSETS.items())
-    second = {"offset": f"CASE {abbr} {cases} END"}
+    # a numeric offset is explicit and always wins; --tz replaces abbreviations
+    known = f"CASE {zone} {cases} END" if not tz_given else "NULL::VARCHAR"
+    second = {"offset": f"CASE WHEN {numeric} THEN {zone} ELSE {known} END"}
     offset = derived("offset")
-    ts = (f"CASE WHEN {abbr} = '' OR {offset} IS NULL THEN {created} "
+    if tz_given:
+        ts = (f"CASE WHEN {zone} = '' THEN {created} WHEN {offset} IS NOT NULL "
+              f"THEN {bare} || {offset} ELSE {bare} END")
+        return [first, second], ts, "NULL::VARCHAR"
+    ts = (f"CASE WHEN {zone} = '' OR {offset} IS NULL THEN {created} "
           f"ELSE {bare} || {offset} END")
-    unknown = f"CASE WHEN {abbr} <> '' AND {offset} IS NULL THEN {abbr} END"
+    unknown = f"CASE WHEN {zone} <> '' AND {offset} IS NULL THEN {zone} END"
     return [first, second], ts, unknown
 
 
