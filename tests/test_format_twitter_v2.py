@@ -207,3 +207,15 @@ def test_generic_files_are_not_claimed(tmp_path):
     generic_csv.write_text("id,author_id,created_at,text\n1,7,2021-01-01T00:00:00Z,hi\n")
     assert detect_format(generic_jsonl) == "jsonl"
     assert detect_format(generic_csv) == "csv"
+
+
+def test_filtered_stream_lines_keep_their_matching_rules(case, tmp_path):
+    line = {"data": {"id": "9", "author_id": "1", "text": "hi",
+                     "created_at": "2021-01-01T00:00:00.000Z"},
+            "includes": {"users": [{"id": "1", "username": "ann"}]},
+            "matching_rules": [{"id": "123", "tag": "election"}]}
+    path = tmp_path / "stream.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    swarmscope.ingest(case, [path], format="twitter-v2")
+    extra = json.loads(actions(case)["9"]["extra"])
+    assert extra["matching_rules"] == [{"id": "123", "tag": "election"}]

@@ -270,7 +270,8 @@ class _JsonState:
             if isinstance(t, dict) and "username" in t and "text" not in t:
                 yield "data", "this is a users response, not tweets", None
                 return
-            problem = self._tweet(batcher, record, t, path, users)
+            # the filtered stream puts the rules a tweet matched beside it, not inside it
+            problem = self._tweet(batcher, record, t, path, users, page.get("matching_rules"))
             if problem:
                 yield problem
             elif isinstance(t, dict):
@@ -308,7 +309,8 @@ class _JsonState:
         self.usernames[user_id] = username
 
     def _tweet(self, batcher: RowBatcher, record: int, t: Any, path: str,
-               users: dict[str, dict[str, Any]]) -> tuple[str | None, str, Any] | None:
+               users: dict[str, dict[str, Any]], matching_rules: Any = None
+               ) -> tuple[str | None, str, Any] | None:
         """Add one tweet; returns (field, reason, value) when it cannot be an action."""
         if not isinstance(t, dict):
             return path.rstrip(".") or None, "expected a tweet object", None
@@ -342,6 +344,8 @@ class _JsonState:
                     else t.get("entities"))
         entities = entities if isinstance(entities, dict) else {}
         extra: dict[str, Any] = {k: t[k] for k in EXTRA_FIELDS if k in t}
+        if matching_rules and "matching_rules" not in extra:
+            extra["matching_rules"] = matching_rules
         if note:
             extra["note_tweet"] = True
         if isinstance(entities.get("cashtags"), list):
