@@ -1,0 +1,235 @@
+"""Tabular formats with a known column layout, mapped to actions by one SQL ``SELECT`` per batch.
+
+Platform exports such as Twitter's information-operations archive, FiveThirtyEight's IRA tweets
+or CrowdTangle CSVs have fixed column names. An adapter for one of them subclasses
+:class:`FixedLayoutSource` and returns a :class:`Layout` from :meth:`~FixedLayoutSource.layout`:
+a DuckDB SQL expression per canonical column (written over the input columns, which are all
+text), the input field each canonical column comes from (for error messages), and
+:class:`Check` s that reject a record naming its field. The input is read by
+:mod:`swarmscope.sources.table_stream` (CSV of any compression, or Parquet), so record numbers
+are exact and malformed CSV rows are reported, never skipped silently.
+
+Data values only ever reach SQL as columns of the scanned Arrow batch; column *names* from the
+file header appear in SQL only as quoted identifiers or string literals (:func:`ident`,
+:func:`literal`).
+
+Example (a three-column layout)::
+
+    >>> import pathlib, tempfile
+    >>> from swarmscope.sources.base import ReadContext, SourceOptions
+    >>> class Demo(FixedLayoutSource):
+    ...     name = "demo"
+    ...     def layout(self, ctx, columns):
+    ...         c = Columns(columns)
+    ...         return Layout({"platform": "'demo'", "action_id": c.id("n"),
+    ...                        "account": c.id("who"), "ts": c.raw("when"), "kind": "'post'"},
+    ...                       labels={"account": "who"},
+    ...                       checks=[Check("n", "NOT regexp_full_match(n, '[0-9]+')",
+    ...                                     "n must be a number", "n")])
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = p.write_text("n,who,when\\n1,ann,2021-01-01\\nx,bob,2021-01-02\\n")
+    >>> ctx = ReadContext(p, str(p), SourceOptions(), on_error="skip")
+    >>> [(r["action_id"], r["account"], r["record"]) for b in Demo().read(ctx) for r in b.to_pylist()]
+    [('1', 'ann', 1)]
+    >>> [(r.record, r.line, r.field, r.reason) for r in ctx.rejects]
+    [(2, 3, 'n', 'n must be a number')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import IngestError, UsageError
+from ..schema import SOURCE_COLUMNS
+from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
+from .table_stream import RECORD, RESERVED_PREFIX, csv_record_lines, open_table
+
+
+def ident(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """A string as an SQL literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def derived(name: str) -> str:
+    """SQL reference to the value ``name`` computed in a :attr:`Layout.steps` step."""
+    return ident(RESERVED_PREFIX + name)
+
+
+NULL = "NULL::VARCHAR"
+#: SQL for the record number of the current row.
+RECORD_SQL = ident(RECORD)
+EMPTY_LIST = "[]::VARCHAR[]"
+
+
+class Columns:
+    """SQL snippets over the input columns of one file; absent columns read as NULL."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.names = list(columns)
+        self._set = set(columns)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._set
+
+    def first(self, *names: str) -> str | None:
+        """The first of ``names`` the file has."""
+        return next((n for n in names if n in self._set), None)
+
+    def raw(self, name: str | None) -> str:
+        """The value exactly as given (for text and times)."""
+        return ident(name) if name is not None and name in self._set else NULL
+
+    def id(self, name: str | None) -> str:
+        """A trimmed identifier; empty means absent (NULL)."""
+        return f"nullif(trim({ident(name)}), '')" if name is not None and name in self._set else NULL
+
+    def extra(self, exclude: set[str]) -> str:
+        """JSON object of every column not in ``exclude`` (values as given, text)."""
+        keep = [c for c in self.names if c not in exclude]
+        if not keep:
+            return NULL
+        pairs = ", ".join(f"{literal(c)}, {ident(c)}" for c in keep)
+        return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
+@dataclass
+class Check:
+    """A test that rejects a record: ``failed`` is an SQL condition over the input columns."""
+
+    field: str  # the input field named in the error
+    failed: str
+    reason: str
+    value: str = NULL  # SQL for the offending value shown in the error
+
+
+@dataclass
+class Layout:
+    """How one file's columns become source columns."""
+
+    exprs: dict[str, str]
+    labels: dict[str, str] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    #: Values computed once per row before ``exprs`` and ``checks``, which refer to them with
+    #: :func:`derived`; each step may use the steps before it. An expression written twice would
+    #: be evaluated twice (DuckDB does not share work inside a lambda).
+    steps: list[dict[str, str]] = field(default_factory=list)
+
+    def sql(self) -> str:
+        select = []
+        for col in SOURCE_COLUMNS:
+            default = EMPTY_LIST if col in LIST_COLUMNS else NULL
+            select.append(f"{self.exprs.get(col, default)} AS {col}")
+        select.append(f"{RECORD_SQL} AS record")
+        if self.checks:
+            tests = " ".join(f"WHEN {c.failed} THEN {i}" for i, c in enumerate(self.checks))
+            values = " ".join(f"WHEN {c.failed} THEN CAST({c.value} AS VARCHAR)"
+                              for c in self.checks)
+            select.append(f"CASE {tests} END AS _check")
+            select.append(f"CASE {values} END AS _check_value")
+        source = "batch"
+        for step in self.steps:
+            values = ", ".join(f"{expr} AS {derived(name)}" for name, expr in step.items())
+            source = f"(SELECT *, {values} FROM {source})"  # noqa: S608 - column SQL only
+        return "SELECT " + ", ".join(select) + " FROM " + source  # noqa: S608
+
+
+def refuse_mapping(name: str, options: SourceOptions) -> None:
+    """Formats with a fixed mapping take no ``--map``/``--set``: silently ignoring them would
+    leave the analyst believing a column was mapped."""
+    if options.mapping or options.constants:
+        flag = "--map" if options.mapping else "--set"
+        raise UsageError(f"{flag} applies to the generic formats (csv, tsv, jsonl, parquet); "
+                         f"format {name!r} maps its columns itself (see docs/formats/{name}.md)")
+
+
+class FixedLayoutSource(Source):
+    """Base of adapters for tabular formats with known columns (CSV or Parquet input)."""
+
+    delimiter: ClassVar[str] = ","
+    #: Input columns without which a file is not this format (checked before reading rows).
+    required_columns: ClassVar[tuple[str, ...]] = ()
+
+    def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
+        raise NotImplementedError
+
+    def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
+        refuse_mapping(self.name, self.options)
+        table = open_table(ctx, self.options.delimiter or self.delimiter)
+        self._kind = table.kind
+        if not table.columns:
+            return
+        missing = [c for c in self.required_columns if c not in table.columns]
+        if missing:
+            raise IngestError(
+                ctx.display_name, None, missing[0],
+                f"not a {self.name} file: column {missing[0]!r} is missing "
+                f"(its columns: {', '.join(table.columns[:30])})")
+        layout = self.layout(ctx, table.columns)
+        self._labels = dict(layout.labels)
+        sql = layout.sql()
+        con = duckdb.connect()
+        con.execute("SET TimeZone='UTC'")
+        for batch in table.batches:  # noqa: B007 - scanned by duckdb by name
+            out = con.sql(sql).to_arrow_table()
+            if layout.checks:
+                yield from self._apply_checks(ctx, out, layout.checks)
+            else:
+                yield from _whole(out)
+        # Lines of records rejected in skip mode, found in one pass at the end.
+        unplaced = [r for r in ctx.rejects if r.line is None and r.record is not None]
+        if unplaced:
+            lines = self.locate_lines(ctx, [r.record for r in unplaced])
+            for r in unplaced:
+                r.line = lines.get(r.record)
+
+    def _apply_checks(self, ctx: ReadContext, out: pa.Table,
+                      checks: list[Check]) -> Iterator[pa.RecordBatch]:
+        """Good rows of ``out``; failed checks go to ``ctx.reject``. In ``stop`` mode the rows
+        before the first failure are yielded first, so a bad record the pipeline finds earlier
+        in the same batch (an unparseable time) is the one reported."""
+        flags = out.column("_check").combine_chunks()
+        clean = out.drop_columns(["_check", "_check_value"])
+        if flags.null_count == len(flags):
+            yield from _whole(clean)
+            return
+        failed = pc.is_valid(flags)
+        idx = pc.indices_nonzero(failed).to_pylist()
+        records = out.column("record")
+        values = out.column("_check_value")
+        if ctx.on_error == "stop":
+            yield from _whole(clean.slice(0, idx[0]))
+            i = idx[0]
+            record = records[i].as_py()
+            check = checks[flags[i].as_py()]
+            line = self.locate_lines(ctx, [record]).get(record)
+            ctx.reject(record, check.field, check.reason, values[i].as_py(), line=line)
+        for i in idx:
+            check = checks[flags[i].as_py()]
+            ctx.reject(records[i].as_py(), check.field, check.reason, values[i].as_py())
+        yield from _whole(clean.filter(pc.invert(failed)))
+
+    def field_label(self, column: str) -> str:
+        return getattr(self, "_labels", {}).get(column, column)
+
+    def locate_lines(self, ctx: ReadContext, records: list[int]) -> dict[int, int]:
+        if getattr(self, "_kind", "csv") != "csv":
+            return {}
+        return csv_record_lines(ctx, records, self.options.delimiter or self.delimiter)
+
+
+def _whole(table: pa.Table) -> Iterator[pa.RecordBatch]:
+    """One batch per mapped input batch: DuckDB keeps the input's chunks (one per 1 MiB CSV
+    block), and the ingest pipeline pays a fixed cost per batch."""
+    if table.num_rows:
+        yield from table.combine_chunks().to_batches()

@@ -1,0 +1,19 @@
+"""The runnable examples in the format adapters' module docstrings stay true."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["table_stream", "fixed_layout", "text_entities", "json_documents", "twitter_v2",
+           "twitter_io", "ira538", "crowdtangle", "youtube"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_example_runs(name):
+    module = importlib.import_module(f"swarmscope.sources.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{name} has no example"
+    assert result.failed == 0
