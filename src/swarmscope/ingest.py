@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -228,7 +229,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
     """Parse times, validate, derive columns. Returns good rows and (record, col, reason, value)."""
     n = batch.num_rows
     raw_ts = batch.column("ts")
-    ts = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit)
+    ts = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
     invalid = pa.array([False] * n)
     bad: list[tuple[int, str, str, Any]] = []
     records = batch.column("record")
@@ -279,6 +280,12 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
     return result.cast(ACTIONS_SCHEMA), bad
 
 
+@functools.lru_cache(maxsize=500_000)
+def _normalize_cached(url: str | None) -> str | None:
+    # Exports repeat the same links across batches and files (shorteners, news sites).
+    return normalize_url(url)
+
+
 def _normalize_links(urls: pa.ChunkedArray | pa.Array) -> pa.Array:
     """Normalised URLs per row, NULL where a URL does not normalise (removed later in SQL).
 
@@ -290,7 +297,7 @@ def _normalize_links(urls: pa.ChunkedArray | pa.Array) -> pa.Array:
     if len(flat) == 0:
         return urls
     uniques = pc.unique(flat)
-    normalized = pa.array([normalize_url(u) for u in uniques.to_pylist()], pa.string())
+    normalized = pa.array([_normalize_cached(u) for u in uniques.to_pylist()], pa.string())
     mapped = pc.take(normalized, pc.index_in(flat, value_set=uniques))
     offsets = urls.offsets
     if urls.offset:

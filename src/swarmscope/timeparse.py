@@ -73,22 +73,24 @@ def timestamp_sql(x: str, fmt: str | None = None, tz: str | None = None,
 
 
 def parse_timestamps(values: pa.Array | pa.ChunkedArray, fmt: str | None = None,
-                     tz: str | None = None, unit: str | None = None) -> pa.Array:
-    """Parse an Arrow array (strings, numbers or timestamps) to ``timestamp[us, tz=UTC]``."""
+                     tz: str | None = None, unit: str | None = None,
+                     con: duckdb.DuckDBPyConnection | None = None) -> pa.Array:
+    """Parse an Arrow array (strings, numbers or timestamps) to ``timestamp[us, tz=UTC]``.
+
+    ``con`` (a DuckDB connection with ``TimeZone = 'UTC'``) is reused when given.
+    """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if pa.types.is_timestamp(values.type):
         if values.type.tz is None:
-            con = duckdb.connect()
-            con.execute("SET TimeZone='UTC'")
+            con = con or _utc_connection()
             tbl = pa.table({"x": values})  # noqa: F841 - scanned by duckdb by name
             out = con.sql(
                 f"SELECT timezone({sql_literal(tz or 'UTC')}, x::TIMESTAMP) AS t FROM tbl"
             ).to_arrow_table()
             return out.column("t").combine_chunks().cast(TS_TYPE)
         return values.cast(TS_TYPE)
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
+    con = con or _utc_connection()
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         tbl = pa.table({"x": values.cast(pa.float64())})  # noqa: F841 - scanned by name
         expr = _epoch_sql("x", unit)
@@ -101,3 +103,9 @@ def parse_timestamps(values: pa.Array | pa.ChunkedArray, fmt: str | None = None,
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
     return col.cast(TS_TYPE)
+
+
+def _utc_connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    return con
