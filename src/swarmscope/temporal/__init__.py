@@ -1,0 +1,1 @@
+"""Temporal fingerprints (placeholder)."""
