@@ -39,7 +39,8 @@ Method (per candidate account: ``min_texts`` own texts, ``active_hours >= min_ac
   evidence text.
 
 Parameters: ``min_texts`` (60), ``min_active_hours`` (12), ``day_share`` (0.2),
-``max_features`` (400), ``permutations`` (99), ``min_block_texts`` (15), ``min_style_z`` (6.0),
+``max_texts`` (600: a larger account is represented by a fixed pseudo-random sample of its
+texts, which keeps the cost per account bounded), ``max_features`` (400), ``permutations`` (49), ``min_block_texts`` (15), ``min_style_z`` (6.0),
 ``seed`` (fixed, so results repeat).
 
 Limits: topic can drift with the hour (news in the morning, sport at night) and character
@@ -107,10 +108,11 @@ def _splits() -> np.ndarray:
     return np.array([(a, b) for a in range(24) for b in range(a + 1, 24)], dtype=np.int64)
 
 
-def _per_hour(docs: np.ndarray, hours: np.ndarray) -> np.ndarray:
-    onehot = np.zeros((24, len(hours)))
-    onehot[hours, np.arange(len(hours))] = 1.0
-    return onehot @ docs                                                # 24 x V
+def _per_hour(coo: sparse.coo_matrix, hours: np.ndarray) -> np.ndarray:
+    """24 x V gram counts per hour of day: one ``bincount`` over the non-zero entries."""
+    v = coo.shape[1]
+    flat = np.bincount(hours[coo.row] * v + coo.col, weights=coo.data, minlength=24 * v)
+    return flat.reshape(24, v)
 
 
 def _chi2_splits(per_hour: np.ndarray, scale: np.ndarray, splits: np.ndarray) -> np.ndarray:
@@ -141,7 +143,7 @@ def _hellinger(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.sqrt(max(0.0, 1.0 - np.sqrt(p * q).sum())))
 
 
-def style_split_matrix(docs: sparse.csr_matrix, hours: np.ndarray, permutations: int = 99,
+def style_split_matrix(docs: sparse.csr_matrix, hours: np.ndarray, permutations: int = 49,
                        min_block_texts: int = 15, seed: int = 0) -> dict[str, Any]:
     """Best two-block split of the day by style, from a ``texts x grams`` count matrix."""
     hours = np.asarray(hours, dtype=np.int64)
@@ -155,7 +157,7 @@ def style_split_matrix(docs: sparse.csr_matrix, hours: np.ndarray, permutations:
              "inner_texts": None}
     if not valid.any():
         return empty
-    docs = np.asarray(docs.todense()) if sparse.issparse(docs) else np.asarray(docs, float)
+    docs = sparse.coo_matrix(docs, dtype=np.float64)
     per_hour = _per_hour(docs, hours)
     freq = per_hour.sum(axis=0)
     scale = 1.0 / np.sqrt(np.maximum(freq / max(freq.sum(), 1e-12), 1e-12))
@@ -189,7 +191,7 @@ def style_split_matrix(docs: sparse.csr_matrix, hours: np.ndarray, permutations:
             "inner_texts": int(n_inner[best])}
 
 
-def style_split(texts: list[str], hours: np.ndarray, permutations: int = 99,
+def style_split(texts: list[str], hours: np.ndarray, permutations: int = 49,
                 min_block_texts: int = 15, seed: int = 0, max_features: int = 400
                 ) -> dict[str, Any]:
     """:func:`style_split_matrix` from raw texts (small inputs, examples and tests)."""
@@ -248,8 +250,8 @@ def _markers(docs: sparse.csr_matrix, vocab: np.ndarray, inner: np.ndarray, top:
 def score_personas(con: duckdb.DuckDBPyConnection, offsets: pa.Table | None = None,
                    min_texts: int = DEFAULT_MIN_TEXTS,
                    min_active_hours: int = DEFAULT_MIN_ACTIVE_HOURS, day_share: float = 0.2,
-                   max_features: int = 400, permutations: int = 99, min_block_texts: int = 15,
-                   min_style_z: float = 6.0, seed: int = 0) -> pa.Table:
+                   max_features: int = 400, permutations: int = 49, min_block_texts: int = 15,
+                   min_style_z: float = 6.0, seed: int = 0, max_texts: int = 600) -> pa.Table:
     """The ``personas`` result table for the ``actions`` view of ``con`` (one row per account
     with at least ``min_texts`` own texts; see the module docstring)."""
     hours_tbl = _active_hours(con, min_texts, day_share)
@@ -265,7 +267,7 @@ def score_personas(con: duckdb.DuckDBPyConnection, offsets: pa.Table | None = No
             ),
             t2 AS (
                 SELECT account, h, ' ' || trim(body) || ' ' AS s,
-                       row_number() OVER (PARTITION BY account ORDER BY h, body) AS doc
+                       row_number() OVER (PARTITION BY account ORDER BY hash(body, h), body, h) AS doc
                 FROM t WHERE length(trim(body)) > 0
             ),
             cnt AS (SELECT account, count(*) AS n_texts FROM t2 GROUP BY account),
@@ -273,7 +275,8 @@ def score_personas(con: duckdb.DuckDBPyConnection, offsets: pa.Table | None = No
                 SELECT t2.account, t2.doc, t2.h,
                        unnest(list_transform(range(1, length(t2.s) - 1),
                                              lambda i: substr(t2.s, i, 3))) AS gram
-                FROM t2 JOIN cnt USING (account) WHERE cnt.n_texts >= {int(min_texts)}
+                FROM t2 JOIN cnt USING (account)
+                WHERE cnt.n_texts >= {int(min_texts)} AND t2.doc <= {int(max_texts)}
             )
             SELECT account, doc, any_value(h) AS h, gram, count(*) AS n
             FROM g GROUP BY account, doc, gram ORDER BY account, doc, gram
