@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from ..case import Case
 
+
 #: SQL of the UTC half-hour-of-week bin (0 = Monday 00:00-00:30) of a timestamp expression.
 def halfhour_bin_sql(ts: str) -> str:
     return (f"((isodow({ts}) - 1) * 48 + hour({ts}) * 2 "

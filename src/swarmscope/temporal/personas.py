@@ -232,6 +232,12 @@ def _in_block(hours: np.ndarray, a: int, b: int) -> np.ndarray:
     return (hours >= a) & (hours < b) if a < b else (hours >= a) | (hours < b)
 
 
+def _clock(hours: float) -> str:
+    """``HH:MM`` of a (possibly fractional) hour of the day."""
+    minutes = int(round((hours % 24) * 60))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def _block_label(a: int, b: int) -> str:
     return f"{a:02d}-{b:02d}"
 
@@ -372,8 +378,8 @@ def _evidence(active_hours: int, days: int, res: dict[str, Any], blocks: int,
         a, b = res["boundaries"]
         loc = ""
         if offset is not None:
-            la, lb = (a + offset) % 24, (b + offset) % 24
-            loc = f" (local {la:g}:00 and {lb:g}:00 at UTC{offset:+g})"
+            loc = (f" (local {_clock(a + offset)} and {_clock(b + offset)} at "
+                   f"UTC{'+' if offset >= 0 else '-'}{_clock(abs(offset))})")
         parts.append(f"writing style changes at {a:02d}:00 and {b:02d}:00 UTC{loc}: blocks "
                      f"{block_utc[0]} ({block_texts[0]} texts) and {block_utc[1]} "
                      f"({block_texts[1]} texts) differ by Hellinger {res['style_shift']:.2f}, "

@@ -46,8 +46,10 @@ from .offsets import DEFAULT_MIN_ACTIONS, check_zones, infer_offsets
 from .personas import (
     DEFAULT_MIN_ACTIVE_HOURS,
     DEFAULT_MIN_TEXTS,
-    RESULT_SCHEMA as PERSONA_SCHEMA,
     score_personas,
+)
+from .personas import (
+    RESULT_SCHEMA as PERSONA_SCHEMA,
 )
 from .swarms import SwarmResult
 from .timecards import timecards
