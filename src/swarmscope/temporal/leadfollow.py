@@ -24,13 +24,15 @@ Method
    ``expected_led = sum over its episodes of 1 / (members in the episode)``, with
    ``lead_z = (led - expected_led) / sqrt(sum p (1 - p))``: the order is random under the
    null, so seeders have a large positive ``lead_z`` and pure amplifiers a negative one.
-5. ``role``: ``seeder`` when the member leads more often than chance (``lead_z >= z_role``,
-   3) in at least ``min_episodes`` (3) episodes; ``amplifier`` when it leads less often than
-   chance (``lead_z <= -z_role``) and followed in at least ``min_episodes``; else ``mixed``
-   (in a cluster of interchangeable accounts that all amplify an outside source, everyone is
-   ``mixed``: ``lead_share`` alone shrinks with the cluster's size).
+5. ``role``: ``seeder`` when the member leads more often than chance allows
+   (``P(X >= led) <= role_alpha``, 0.05) in at least ``min_episodes`` (3) episodes;
+   ``amplifier`` when it leads less often than chance allows (``P(X <= led) <= role_alpha``)
+   and followed in at least ``min_episodes``; else ``mixed``. ``X`` is Poisson with mean
+   ``expected_led``: the number of leads is a sum of independent Bernoulli trials whose
+   variance is at most its mean, so the Poisson tails are conservative. Roles are a
+   description of the cluster, not a test corrected for the number of members.
 
-Parameters: ``behaviours`` and ``windows`` (seconds per behaviour), ``z_role``,
+Parameters: ``behaviours`` and ``windows`` (seconds per behaviour), ``role_alpha``,
 ``min_episodes``.
 
 Limits: "first" is first *observed*: a collection that misses a member's actions shifts the
@@ -67,7 +69,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+from scipy.stats import poisson
 
 from ..behaviours import behaviour_sql, get_behaviour
 from .common import membership_table, registered
@@ -91,7 +95,7 @@ def _has_rows(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def lead_follow(con: duckdb.DuckDBPyConnection, groups: Mapping[str, list[str]] | pa.Table | None,
                 behaviours: Sequence[str] | None = None,
-                windows: Mapping[str, float] | None = None, z_role: float = 3.0,
+                windows: Mapping[str, float] | None = None, role_alpha: float = 0.05,
                 min_episodes: int = 3) -> pa.Table:
     """The ``leadfollow`` result table (see the module docstring)."""
     membership = membership_table(groups)
@@ -165,19 +169,23 @@ def lead_follow(con: duckdb.DuckDBPyConnection, groups: Mapping[str, list[str]] 
             GROUP BY cluster, account
         """).to_arrow_table()
         con.register("tmp_lf_result", tbl)
-        out = con.sql(f"""
+        out = con.sql("""
             SELECT cluster, account, led, followed, round(lead_share, 4) AS lead_share, episodes,
                    round(expected_led, 3) AS expected_led, round(lead_z, 3) AS lead_z,
-                   median_lag_s,
-                   CASE WHEN lead_z >= {float(z_role)} AND led >= {int(min_episodes)}
-                        THEN 'seeder'
-                        WHEN lead_z <= {-float(z_role)} AND followed >= {int(min_episodes)}
-                        THEN 'amplifier'
-                        ELSE 'mixed' END AS role
+                   median_lag_s, '' AS role
             FROM tmp_lf_result
             ORDER BY CASE WHEN regexp_full_match(cluster, '-?[0-9]+')
                           THEN CAST(cluster AS BIGINT) END NULLS LAST, cluster,
                      lead_share DESC, led DESC, account
         """).to_arrow_table()
         con.unregister("tmp_lf_result")
+    led = out.column("led").to_numpy()
+    fol = out.column("followed").to_numpy()
+    exp = np.maximum(out.column("expected_led").to_numpy(), 1e-9)
+    high = poisson.sf(led - 1, exp) <= role_alpha
+    low = poisson.cdf(led, exp) <= role_alpha
+    role = np.where(high & (led >= min_episodes), "seeder",
+                    np.where(low & (fol >= min_episodes), "amplifier", "mixed"))
+    out = out.set_column(out.schema.get_field_index("role"), "role",
+                         pa.array(role.tolist(), pa.string()))
     return out.cast(SCHEMA)
