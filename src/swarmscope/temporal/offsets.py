@@ -53,8 +53,7 @@ says how much the data support it, not how right the model is.
 References: Yasseri T, Sumi R, Kertész J (2012) Circadian patterns of Wikipedia editorial
 activity: a demographic analysis. PLoS ONE 7(1): e30091. Golder SA, Macy MW (2011) Diurnal and
 seasonal mood vary with work, sleep, and daylength across diverse cultures. Science 333.
-Schwarz G (1978) and Kass RE, Raftery AE (1995) Bayes factors, JASA 90: 773-795 (class
-evidence).
+Kass RE, Raftery AE (1995) Bayes factors. JASA 90: 773-795 (class evidence).
 
 Example::
 
