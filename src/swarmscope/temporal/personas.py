@@ -39,7 +39,7 @@ Method (per candidate account: ``min_texts`` own texts, ``active_hours >= min_ac
   evidence text.
 
 Parameters: ``min_texts`` (60), ``min_active_hours`` (12), ``day_share`` (0.2),
-``max_texts`` (600: a larger account is represented by a fixed pseudo-random sample of its
+``max_texts`` (400: a larger account is represented by a fixed pseudo-random sample of its
 texts, which keeps the cost per account bounded), ``max_features`` (400), ``permutations`` (49), ``min_block_texts`` (15), ``min_style_z`` (6.0),
 ``seed`` (fixed, so results repeat).
 
@@ -109,29 +109,35 @@ def _splits() -> np.ndarray:
 
 
 def _per_hour(coo: sparse.coo_matrix, hours: np.ndarray) -> np.ndarray:
-    """24 x V gram counts per hour of day: one ``bincount`` over the non-zero entries."""
-    v = coo.shape[1]
-    flat = np.bincount(hours[coo.row] * v + coo.col, weights=coo.data, minlength=24 * v)
-    return flat.reshape(24, v)
+    """Gram counts per hour of day, ``P x 24 x V`` for ``P`` hour assignments (``P x n``):
+    one ``bincount`` over the non-zero entries."""
+    hours = np.atleast_2d(hours)
+    p, v = hours.shape[0], coo.shape[1]
+    idx = (np.arange(p)[:, None] * 24 + hours[:, coo.row]) * v + coo.col[None, :]
+    flat = np.bincount(idx.ravel(), weights=np.tile(coo.data, p), minlength=p * 24 * v)
+    return flat.reshape(p, 24, v)
 
 
 def _chi2_splits(per_hour: np.ndarray, scale: np.ndarray, splits: np.ndarray) -> np.ndarray:
-    """Chi-square distance between the gram profiles of inner and outer block, every split.
+    """Chi-square distance between the gram profiles of inner and outer block, every split
+    (``P x S`` for ``P x 24 x V`` hour profiles).
 
     All splits at once from the 25 x 25 Gram matrix of cumulative (scaled) hour profiles:
     block sums are differences of cumulative rows, so their dot products are sums of Gram
-    entries (O(25^2 V) per permutation instead of O(276 V)).
+    entries (O(25^2 V) per hour assignment instead of O(276 V)).
     """
-    cum = np.vstack([np.zeros((1, per_hour.shape[1])), np.cumsum(per_hour, axis=0)])
-    y = cum * scale[None, :]
-    g = y @ y.T
-    n = cum.sum(axis=1)
+    p = per_hour.shape[0]
+    cum = np.concatenate([np.zeros((p, 1, per_hour.shape[2])), np.cumsum(per_hour, axis=1)],
+                         axis=1)
+    y = cum * scale[None, None, :]
+    g = y @ y.transpose(0, 2, 1)                                        # P x 25 x 25
+    n = cum.sum(axis=2)                                                 # P x 25
     a, b = splits[:, 0], splits[:, 1]
-    ii = g[b, b] - 2 * g[a, b] + g[a, a]                                # |inner|^2
-    it = g[b, 24] - g[a, 24]                                            # inner . total
-    tt = g[24, 24]
-    n_in = n[b] - n[a]
-    n_out = n[24] - n_in
+    ii = g[:, b, b] - 2 * g[:, a, b] + g[:, a, a]                       # |inner|^2
+    it = g[:, b, 24] - g[:, a, 24]                                      # inner . total
+    tt = g[:, 24, 24][:, None]
+    n_in = n[:, b] - n[:, a]
+    n_out = n[:, 24][:, None] - n_in
     with np.errstate(divide="ignore", invalid="ignore"):
         d2 = (ii / n_in**2 + (tt - 2 * it + ii) / n_out**2 - 2 * (it - ii) / (n_in * n_out))
     return np.sqrt(np.maximum(np.nan_to_num(d2, nan=0.0, posinf=0.0), 0.0))
@@ -158,14 +164,14 @@ def style_split_matrix(docs: sparse.csr_matrix, hours: np.ndarray, permutations:
     if not valid.any():
         return empty
     docs = sparse.coo_matrix(docs, dtype=np.float64)
-    per_hour = _per_hour(docs, hours)
+    per_hour = _per_hour(docs, hours)[0]
     freq = per_hour.sum(axis=0)
     scale = 1.0 / np.sqrt(np.maximum(freq / max(freq.sum(), 1e-12), 1e-12))
-    d_obs = _chi2_splits(per_hour, scale, splits)
+    d_obs = _chi2_splits(per_hour[None], scale, splits)[0]
     rng = np.random.default_rng(seed)
-    null = np.empty((permutations, len(splits)))
-    for k in range(permutations):
-        null[k] = _chi2_splits(_per_hour(docs, rng.permutation(hours)), scale, splits)
+    perms = np.stack([rng.permutation(hours) for _ in range(permutations)])
+    null = np.concatenate([_chi2_splits(_per_hour(docs, chunk), scale, splits)
+                           for chunk in np.array_split(perms, max(1, permutations // 10))])
     # Excess over each split's own null mean (small blocks are noisier, so their distances are
     # larger by chance); the maximum excess is then compared with its permutation distribution.
     mu = null.mean(axis=0)
@@ -257,7 +263,7 @@ def score_personas(con: duckdb.DuckDBPyConnection, offsets: pa.Table | None = No
                    min_texts: int = DEFAULT_MIN_TEXTS,
                    min_active_hours: int = DEFAULT_MIN_ACTIVE_HOURS, day_share: float = 0.2,
                    max_features: int = 400, permutations: int = 49, min_block_texts: int = 15,
-                   min_style_z: float = 6.0, seed: int = 0, max_texts: int = 600) -> pa.Table:
+                   min_style_z: float = 6.0, seed: int = 0, max_texts: int = 400) -> pa.Table:
     """The ``personas`` result table for the ``actions`` view of ``con`` (one row per account
     with at least ``min_texts`` own texts; see the module docstring)."""
     hours_tbl = _active_hours(con, min_texts, day_share)
