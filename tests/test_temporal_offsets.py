@@ -177,3 +177,23 @@ def test_timecards_in_utc_and_local_time(synth, tmp_path):
     assert np.array(timecard_matrix(tc, "account", und, "local")).sum() == 0
     assert np.array(timecard_matrix(tc, "cluster", "team", "utc")).sum() == sum(
         acc[m]["n_actions"] for m in synth.op("op4-persona-team")["members"])
+
+
+def test_hostile_names_stay_exact(tmp_path):
+    """Account names and group ids are data: they reach the results byte for byte."""
+    from swarmscope import ingest
+
+    evil = "x'); DROP TABLE actions; --\x1b[31m\u202e"
+    rng = np.random.default_rng(9)
+    ts = [dt.datetime(2024, 3, 4, tzinfo=dt.UTC) + dt.timedelta(minutes=int(m))
+          for m in np.sort(rng.integers(0, 60 * 24 * 28, 200))]
+    tbl = pa.table({"account": [evil] * 100 + ["plain"] * 100,
+                    "ts": pa.array(ts, pa.timestamp("us", "UTC")), "text": ["hello"] * 200})
+    pq.write_table(tbl, tmp_path / "evil.parquet")
+    case = Case.init(tmp_path / "evil-case")
+    ingest(case, [tmp_path / "evil.parquet"], format="parquet")
+    res = analyse(case, groups={"g'\"; --": [evil, "plain"]}, write=True)
+    ids = set(res.offsets.column("id").to_pylist())
+    assert ids == {evil, "plain", "g'\"; --"}
+    assert evil in set(res.timecards.column("id").to_pylist())
+    assert Case.open(case.path).count() == 200
