@@ -77,6 +77,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.special import logsumexp
 from scipy.stats import binom
 
@@ -145,10 +146,10 @@ def fit_offsets(counts: np.ndarray, min_actions: int = DEFAULT_MIN_ACTIONS,
 # Observations from the case
 
 
-def _dense(keys: pa.Array, bins: np.ndarray, values: np.ndarray, ids: list[str]
+def _dense(keys: pa.ChunkedArray, bins: np.ndarray, values: np.ndarray, ids: list[str]
            ) -> np.ndarray:
-    pos = {k: i for i, k in enumerate(ids)}
-    rows = np.fromiter((pos[k] for k in keys.to_pylist()), dtype=np.int64, count=len(keys))
+    rows = pc.index_in(keys, value_set=pa.array(ids, pa.string())).to_numpy(
+        zero_copy_only=False).astype(np.int64)
     out = np.zeros((len(ids), BINS))
     np.add.at(out, (rows, bins.astype(np.int64)), values)
     return out
