@@ -1,0 +1,47 @@
+"""The temporal stage of ``swarmscope demo``: fingerprints and swarm discovery with defaults.
+
+:func:`run` computes timecards, offsets, schedules, personas and lead-follow on the demo case
+(its co-action clusters come from the detection stage that ran before), discovers keyword-
+triggered swarms without being told the keyword, publishes everything and returns a summary
+with the paths of the outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+
+from ..case import Case
+from .pipeline import analyse, publish_swarms
+from .swarms import find_swarms
+
+
+def run(case: Case) -> dict[str, Any]:
+    """Run the temporal analyses on ``case`` with default parameters (a summary dict)."""
+    res = analyse(case)
+    sw = find_swarms(case.connect())
+    publish_swarms(case, sw)
+    off = res.offsets
+    clusters = off.filter(pc.equal(off.column("scope"), "cluster")).to_pylist()
+    job_clusters = [
+        {"cluster": r["id"], "utc_offset": r["job_offset"], "members": r["members"],
+         "job_same_offset": r["members_job_same_offset"], "score": r["schedule_score"]}
+        for r in clusters if (r["schedule_score"] or 0) >= 2.0
+    ]
+    personas = [r["account"] for r in res.personas.to_pylist() if r["flagged"]]
+    results = case.path / "results"
+    out: dict[str, Any] = {
+        "accounts": res.counts["accounts"],
+        "accounts_with_offset": res.counts["accounts_with_offset"],
+        "schedules": res.counts["schedules"],
+        "job_clusters": job_clusters,
+        "flagged_personas": personas,
+        "swarm_terms": [r["trigger"] for r in sw.triggers.to_pylist() if r["flagged"]],
+        "swarm_members": sw.swarms.num_rows,
+    }
+    for name in ("timecards", "offsets", "personas", "leadfollow", "swarms", "swarm_latencies",
+                 "swarm_triggers"):
+        out[name] = Path(results / f"{name}.parquet")
+    return out
