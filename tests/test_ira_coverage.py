@@ -7,8 +7,8 @@ text within 60 s alone reaches 78.9% here without any significance test.
 """
 
 import pytest
-from conftest import require_shared
 
+from conftest import require_shared
 from swarmscope import Case, ingest
 from swarmscope.signals.detect import detect
 

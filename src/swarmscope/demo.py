@@ -94,7 +94,6 @@ def _optional_stages() -> list[tuple[str, Callable[[Case], Any]]]:
     stages = []
     for name, module, attr in (
         ("temporal fingerprints", "swarmscope.temporal.demo", "run"),
-        ("keyword swarms", "swarmscope.swarms.demo", "run"),
         ("wikipedia forensics", "swarmscope.wiki.forensics.demo", "run"),
         ("report", "swarmscope.report.demo", "run"),
     ):
