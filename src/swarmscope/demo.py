@@ -123,7 +123,7 @@ def planted_vs_found(labels_dir: Path, accounts: list[dict[str, Any]]) -> list[d
         clusters = sorted({by_account[a]["cluster"] for a in flagged
                            if by_account[a].get("cluster") is not None})
         out.append({"id": op["id"], "type": op.get("type", ""), "members": len(m),
-                    "flagged": len(flagged), "clusters": clusters})
+                    "flagged": len(flagged), "clusters": clusters, "accounts": set(m)})
     return out
 
 
@@ -139,12 +139,18 @@ def demo(folder: Path, scale: float, seed: int) -> None:
     res = run_demo(folder, scale=scale, seed=seed,
                    say=lambda m: console.print(Text("• " + m)))
     det = res.stages["coaction"]
-    table = Table("planted operation", "type", "members", "flagged", "clusters",
-                  title="planted operations (ground truth) and what detection found")
+    signals: dict[str, set[str]] = {}
+    for out in res.stages.values():
+        if isinstance(out, dict):
+            for name, accounts in out.get("found", {}).items():
+                signals[name] = set(accounts)
+    table = Table("planted operation", "members", "co-action", "clusters", *signals,
+                  title="planted operations (ground truth) and what each signal found")
     found = planted_vs_found(res.labels_dir, det.accounts.to_pylist())
     for op in found:
-        table.add_row(op["id"], op["type"], str(op["members"]), str(op["flagged"]),
-                      ", ".join(map(str, op["clusters"])) or "-")
+        table.add_row(op["id"], str(op["members"]), str(op["flagged"]),
+                      ", ".join(map(str, op["clusters"][:4])) or "-",
+                      *[str(len(acc & op["accounts"])) for acc in signals.values()])
     console.print(table)
     from .signals.cli import print_clusters
 

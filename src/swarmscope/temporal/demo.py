@@ -31,6 +31,10 @@ def run(case: Case) -> dict[str, Any]:
         for r in clusters if (r["schedule_score"] or 0) >= 2.0
     ]
     personas = [r["account"] for r in res.personas.to_pylist() if r["flagged"]]
+    swarm_accounts = sorted(set(sw.swarms.column("account").to_pylist())) \
+        if "account" in sw.swarms.column_names else []
+    cluster_members = _cluster_members(case)
+    job_accounts = sorted({a for c in job_clusters for a in cluster_members.get(str(c["cluster"]), [])})
     results = case.path / "results"
     out: dict[str, Any] = {
         "accounts": res.counts["accounts"],
@@ -40,8 +44,21 @@ def run(case: Case) -> dict[str, Any]:
         "flagged_personas": personas,
         "swarm_terms": [r["trigger"] for r in sw.triggers.to_pylist() if r["flagged"]],
         "swarm_members": sw.swarms.num_rows,
+        # accounts each signal points at, for the demo's planted-vs-found table
+        "found": {"personas": personas, "swarms": swarm_accounts,
+                  "job schedule": job_accounts},
     }
     for name in ("timecards", "offsets", "personas", "leadfollow", "swarms", "swarm_latencies",
                  "swarm_triggers"):
         out[name] = Path(results / f"{name}.parquet")
     return out
+
+
+def _cluster_members(case: Case) -> dict[str, list[str]]:
+    path = case.result_path("clusters.parquet")
+    if path is None or not path.exists():
+        return {}
+    import pyarrow.parquet as pq
+
+    tbl = pq.read_table(path, columns=["cluster", "members"]).to_pylist()
+    return {str(r["cluster"]): list(r["members"]) for r in tbl}
