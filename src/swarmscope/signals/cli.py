@@ -38,9 +38,14 @@ from .detect import detect as run_detect
 @click.option("--min-edge-weight", default=2, show_default=True, help="cnt mode.")
 @click.option("--seed", default=42, show_default=True, help="Seed of the Leiden clustering.")
 @click.option("--resolution", default=1.0, show_default=True, help="Leiden resolution.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), envvar="SWARMSCOPE_ENGINE",
+              default="duckdb", show_default=True,
+              help="Where the relational core runs (also $SWARMSCOPE_ENGINE).")
+@click.option("--spark-master", help="Spark master URL for --engine spark (default local[*]).")
 def detect(case: Path, behaviours: tuple[str, ...], windows: tuple[str, ...], mode: str,
            alpha: float, min_objects: int, max_neighbours: int, min_participation: int,
-           edge_weight: float, min_edge_weight: int, seed: int, resolution: float) -> None:
+           edge_weight: float, min_edge_weight: int, seed: int, resolution: float,
+           engine: str, spark_master: str | None) -> None:
     """Find accounts that act on the same objects within a window more often than chance.
 
     Writes CASE/results/{edges,accounts,clusters,bounded_objects}.parquet (and .csv),
@@ -54,6 +59,7 @@ def detect(case: Path, behaviours: tuple[str, ...], windows: tuple[str, ...], mo
         mode=mode, max_neighbours=max_neighbours or None, min_objects=min_objects, alpha=alpha,
         min_participation=min_participation, edge_weight=edge_weight,
         min_edge_weight=min_edge_weight, seed=seed, resolution=resolution,
+        engine=engine, spark_master=spark_master,
         progress=lambda msg: err.print(Text(msg, style="dim")),
     )
     t = Table("behaviour", "actions", "candidate pairs", "tested", "significant",
