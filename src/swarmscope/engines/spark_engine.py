@@ -119,5 +119,6 @@ def local_session(master: str = "local[*]") -> Any:
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.ui.enabled", "false")
+            .config("spark.driver.memory", "2g")
             .config("spark.sql.shuffle.partitions", "8")
             .getOrCreate())
