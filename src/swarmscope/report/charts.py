@@ -65,7 +65,7 @@ def activity(rows: list[dict[str, Any]], title: str, series_title: str,
 def timecard(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     """Weekday x hour heatmap. Rows: ``weekday`` (0 = Monday), ``hour``, ``actions``."""
     values = [{"day": WEEKDAYS[int(r["weekday"]) % 7], "hour": int(r["hour"]),
-               "actions": r["actions"]} for r in rows]
+               "actions": float(r["actions"] or 0)} for r in rows]
     chart = alt.Chart(_DATA).mark_rect(stroke="white", strokeWidth=1).encode(
         x=alt.X("hour:O", title="hour of day", sort=list(range(24)),
                 scale=alt.Scale(domain=list(range(24))), axis=alt.Axis(labelAngle=0)),
@@ -111,6 +111,7 @@ def histogram(values_by_series: dict[str, np.ndarray], title: str, x_title: str,
 def bars(rows: list[dict[str, Any]], title: str, x_title: str, colour_title: str | None = None,
          height_per_bar: int = 16) -> dict[str, Any]:
     """Horizontal bars. Rows: ``label`` (unique, clipped), ``value``, optional ``series``."""
+    rows = [{**r, "value": float(r["value"] or 0)} for r in rows]
     enc: dict[str, Any] = {
         "y": alt.Y("label:N", title=None, sort="-x"),
         "x": alt.X("value:Q", title=x_title),

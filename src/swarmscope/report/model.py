@@ -41,6 +41,7 @@ from ..case import Case
 from ..engine import sql_list
 from ..errors import SwarmscopeError, UsageError
 from . import charts
+from .csvout import write_safe_csv
 from .network import build_network
 from .tables import anchor, cell, clip, fmt_number, fmt_ts, from_arrow, from_rows
 
@@ -403,7 +404,7 @@ class _Builder:
                     "shared_objects": "shared objects", "top_objects": "objects most members "
                     "acted on"},
             links={"cluster": lambda c: f"cluster-{int(c)}" if c in dset else None},
-            export="clusters.csv")))
+            kinds={"top_objects": "wide"}, export="clusters.csv")))
         bounded = self.results.get("bounded_objects")
         if bounded is not None:
             btbl = pq.read_table(bounded)
@@ -455,6 +456,9 @@ class _Builder:
             by_cluster_edges[c] = intra.filter(pa.array(ce == c)) if intra.num_rows else intra
         self.say("evidence events")
         evidence = self._evidence(by_cluster_edges)
+        shown = [ev.slice(0, lim.evidence_rows) for ev in evidence.values()
+                 if isinstance(ev, pa.Table)]
+        self.texts = self._action_texts(pa.concat_tables(shown)) if shown else {}
         self.say("activity timelines")
         activity = self._member_activity()
         temporal = self._temporal_per_cluster(by_cluster_members)
@@ -480,7 +484,7 @@ class _Builder:
             d.blocks.append(m.table(f"{key}-members", from_arrow(
                 mt.select(show), limit=lim.members, total=mt.num_rows,
                 labels={"n_actions": "actions", "top_partner": "strongest partner",
-                        "evidence": "strongest evidence"},
+                        "evidence": "strongest evidence"}, kinds={"evidence": "wide"},
                 export="accounts.csv"), "members"))
             et = by_cluster_edges[c]
             total_edges = et.column("cluster_edges")[0].as_py() if et.num_rows else 0
@@ -583,7 +587,7 @@ class _Builder:
             return f"{names.get(ingest, ingest)} #{record}"
 
         shown = ev.slice(0, lim.evidence_rows)
-        texts = self._action_texts(shown)
+        texts = self.texts
         rows = [[e["behaviour"], e["object"], e["first_account"], e["first_ts"],
                  e["second_account"], e["second_ts"], e["lag_s"],
                  texts.get((e["first_platform"], e["first_action_id"]), ""),
@@ -672,7 +676,7 @@ class _Builder:
                 "among them (the strongest); exports/network.gexf has all")
 
     def _exports_coaction(self) -> None:
-        from ..exports import write_csv, write_gexf, write_graphml
+        from ..exports import write_gexf, write_graphml
 
         m = self.m
         assert m is not None
@@ -686,7 +690,7 @@ class _Builder:
                 m.exports.append((f"{name}.csv", f"{name} (CSV)", _copy(csv_src)))
             else:
                 m.exports.append((f"{name}.csv", f"{name} (CSV)",
-                                  lambda p, s=src: write_csv(pq.read_table(s), p)))
+                                  lambda p, s=src: write_safe_csv(pq.read_table(s), p)))
         nodes = [{"id": r["account"], "cluster": r["cluster"],
                   "score": round(float(r["score"] or 0), 3), "n_actions": r["n_actions"]}
                  for r in self.network_nodes.to_pylist()]
@@ -703,7 +707,7 @@ class _Builder:
             m.exports.append(("evidence.parquet", "evidence events of the dossiers (Parquet)",
                               lambda p: pq.write_table(ev, p, compression="zstd")))
             m.exports.append(("evidence.csv", "evidence events of the dossiers (CSV)",
-                              lambda p: write_csv(ev, p)))
+                              lambda p: write_safe_csv(ev, p)))
         for name in ("edges", "accounts", "clusters", "bounded_objects", "network.gexf",
                      "network.graphml", "evidence"):
             self.taken.add(name.lower())
@@ -918,15 +922,13 @@ class _Builder:
 
     def _export_result(self, stem: str) -> str:
         """Export results/<stem>.parquet as Parquet and formula-safe CSV; the CSV's link."""
-        from ..exports import write_csv
-
         m = self.m
         assert m is not None
         src = self.results[stem]
         name = safe_filename(stem, self.taken)
         m.exports.append((f"{name}.parquet", f"{stem} (Parquet)", _copy(src)))
         m.exports.append((f"{name}.csv", f"{stem} (CSV)",
-                          lambda p, s=src: write_csv(pq.read_table(s), p)))
+                          lambda p, s=src: write_safe_csv(pq.read_table(s), p)))
         return f"{name}.csv"
 
     # ------------------------------------------------------------------ generic results

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import decimal
 import hashlib
 import os
 import shutil
@@ -75,6 +76,8 @@ def script_json(data: Any) -> str:
 
 
 def _json_default(v: Any) -> Any:
+    if isinstance(v, decimal.Decimal):
+        return float(v)
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return dataclasses.asdict(v)
     if isinstance(v, set | frozenset):
@@ -91,7 +94,7 @@ def content_security_policy(script_src: list[str], style_src: list[str]) -> str:
         "default-src 'none'",
         "script-src " + " ".join(script_src),
         "style-src " + " ".join(style_src),
-        "img-src 'self' data:",
+        "img-src 'none'",
         "font-src 'none'",
         "connect-src 'none'",
         "media-src 'none'",

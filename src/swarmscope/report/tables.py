@@ -81,7 +81,7 @@ def cell(v: Any, limit: int = CELL_CHARS) -> str:
     if isinstance(v, bytes):
         return f"<{len(v):,} bytes>"
     if isinstance(v, list | tuple):
-        return clip("; ".join(cell(x, limit) for x in v[:50])
+        return clip("; ".join(cell(x, min(limit, 120)) for x in v[:50])
                     + (f"; … ({len(v):,} items)" if len(v) > 50 else ""), limit)
     if isinstance(v, dict):
         return clip(orjson.dumps(v, default=str).decode(), limit)
@@ -100,11 +100,14 @@ def _kind(t: pa.DataType) -> str:
 def from_arrow(tbl: pa.Table, *, limit: int, total: int | None = None,
                labels: dict[str, str] | None = None,
                links: dict[str, Callable[[Any], str | None]] | None = None,
-               export: str | None = None, page: int = PAGE_ROWS) -> dict[str, Any]:
+               export: str | None = None, page: int = PAGE_ROWS,
+               kinds: dict[str, str] | None = None) -> dict[str, Any]:
     """A report table from the first ``limit`` rows of ``tbl``.
 
-    ``links`` maps a column to a function giving the anchor a cell links to (or ``None``).
+    ``links`` maps a column to a function giving the anchor a cell links to (or ``None``);
+    ``kinds`` overrides a column's kind (e.g. ``wide`` for long text).
     """
+    kinds = kinds or {}
     labels = labels or {}
     links = links or {}
     shown = tbl.slice(0, limit)
@@ -124,7 +127,7 @@ def from_arrow(tbl: pa.Table, *, limit: int, total: int | None = None,
         rows.append(row)
     return {
         "columns": [labels.get(c, c) for c in cols],
-        "cls": [_kind(shown.schema.field(c).type) for c in cols],
+        "cls": [kinds.get(c, _kind(shown.schema.field(c).type)) for c in cols],
         "rows": rows,
         "total": tbl.num_rows if total is None else total,
         "export": export,
