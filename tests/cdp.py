@@ -13,6 +13,7 @@ under CI, where ``scripts/system-deps.sh`` installs it).
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import queue
@@ -40,8 +41,20 @@ def find_chromium() -> str | None:
     return None
 
 
+def _log() -> Any:
+    """Chromium's own messages: to $SWARMSCOPE_CHROMIUM_LOG when set (debugging), else away."""
+    path = os.environ.get("SWARMSCOPE_CHROMIUM_LOG")
+    return open(path, "ab") if path else subprocess.DEVNULL
+
+
 class CDPError(RuntimeError):
     pass
+
+
+def _high(fd: int) -> int:
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return new
 
 
 class Browser:
@@ -52,13 +65,16 @@ class Browser:
         self._profile = tempfile.mkdtemp(prefix="swarmscope-chromium-")
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-        # The shell puts the pipe ends on fds 3 and 4, where Chromium expects them.
+        # Move the child's ends above 4, so that putting them on 3 and 4 cannot clobber them.
+        to_chrome_r, from_chrome_w = (_high(to_chrome_r), _high(from_chrome_w))
+        # bash puts the pipe ends on fds 3 and 4, where Chromium expects them (dash cannot
+        # redirect from descriptors above 9).
         script = f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'
         self.proc = subprocess.Popen(
-            ["/bin/sh", "-c", script, executable, *FLAGS, f"--user-data-dir={self._profile}",
+            [shutil.which("bash") or "/bin/bash", "-c", script, executable, *FLAGS, f"--user-data-dir={self._profile}",
              "about:blank"],
             pass_fds=(to_chrome_r, from_chrome_w), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=_log())
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._next_id = 0

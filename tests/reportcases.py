@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from swarmscope import Case, ingest
+from swarmscope.report import ReportResult, write_report
 from swarmscope.signals.detect import detect
 from swarmscope.synthetic import Scenario, generate
 
@@ -231,3 +232,20 @@ def add_fixture_results(case: Case, hostile: bool) -> None:
             pq.write_table(t, p)
             txn.add_result(f"{name}.parquet", p)
 
+
+
+@functools.cache
+def folder_report() -> ReportResult:
+    """The synthetic case's report as a folder (index.html, assets/, exports/)."""
+    return write_report(synthetic_case(), _root() / "reports" / "folder")
+
+
+@functools.cache
+def single_report() -> ReportResult:
+    """The synthetic case's report as one HTML file (exports beside it)."""
+    return write_report(synthetic_case(), _root() / "reports" / "one.html", single_file=True)
+
+
+@functools.cache
+def hostile_report() -> ReportResult:
+    return write_report(hostile_case(), _root() / "reports" / "hostile")

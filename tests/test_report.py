@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from reportcases import HOSTILE, hostile_case, synthetic_case
+from reportcases import HOSTILE, folder_report, hostile_report, single_report, synthetic_case
 
 from swarmscope import Case, ingest
 from swarmscope.errors import UsageError
@@ -87,9 +87,8 @@ def assert_no_formula_cells(path: Path) -> int:
 
 # ------------------------------------------------------------------ a full report
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report") / "report"
-    return write_report(synthetic_case(), out)
+def report():
+    return folder_report()
 
 
 def test_folder_report_is_self_contained(report):
@@ -179,9 +178,9 @@ def test_exports(report):
     assert all(SAFE_NAME.match(p.name) for p in ex.iterdir())
 
 
-def test_single_file(tmp_path):
-    out = tmp_path / "one.html"
-    r = write_report(synthetic_case(), out, single_file=True)
+def test_single_file():
+    r = single_report()
+    out = r.path
     html = out.read_text(encoding="utf-8")
     doc = lxml.html.fromstring(html)
     csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
@@ -196,8 +195,8 @@ def test_single_file(tmp_path):
     assert csp_hash(style) in csp
     assert "'self'" not in csp and "unsafe" not in csp
     assert not doc.xpath("//link")
-    assert r.exports == tmp_path / "one-exports"
-    assert (tmp_path / "one-exports" / "edges.csv").is_file()
+    assert r.exports == out.parent / "one-exports"
+    assert (out.parent / "one-exports" / "edges.csv").is_file()
     assert 'href="one-exports/edges.csv"' in html
 
 
@@ -215,7 +214,7 @@ def test_rewriting_and_refusing(tmp_path):
     out = tmp_path / "rep"
     write_report(case, out, exports=False, limits=Limits(dossiers=2))
     first = (out / "index.html").read_text()
-    write_report(case, out)  # an earlier report is replaced
+    write_report(case, out, limits=Limits(dossiers=1))  # an earlier report is replaced
     assert (out / "index.html").read_text() != first
     assert (out / "exports" / "edges.csv").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rep.")]
@@ -247,13 +246,8 @@ def test_sections_not_computed(tmp_path):
 
 
 # ------------------------------------------------------------------ hostile data
-@pytest.fixture(scope="module")
-def hostile_report(tmp_path_factory):
-    return write_report(hostile_case(), tmp_path_factory.mktemp("hostile") / "report")
-
-
-def test_hostile_strings_are_escaped(hostile_report):
-    html = hostile_report.path.read_text(encoding="utf-8")
+def test_hostile_strings_are_escaped():
+    html = hostile_report().path.read_text(encoding="utf-8")
     for raw in ("<script>window.pwned", "<img src=x", "<svg onload", "<iframe", "<style>*",
                 "<a href=\"javascript", "</script><script>alert"):
         assert raw not in html, raw
@@ -280,8 +274,8 @@ def test_hostile_strings_are_escaped(hostile_report):
     assert "x" * 300 in blob and "x" * 1000 not in blob  # the 100 kB name is clipped
 
 
-def test_hostile_exports_have_no_formulas_and_safe_names(hostile_report):
-    ex = hostile_report.exports
+def test_hostile_exports_have_no_formulas_and_safe_names():
+    ex = hostile_report().exports
     checked = 0
     for p in sorted(ex.iterdir()):
         assert SAFE_NAME.match(p.name), p.name
@@ -299,20 +293,17 @@ def test_cli_registered_and_writes(tmp_path):
 
     out = tmp_path / "r.html"
     res = CliRunner().invoke(cli, ["report", str(synthetic_case().path), "-o", str(out),
-                                   "--single-file", "--dossiers", "3"],
+                                   "--single-file", "--dossiers", "3", "--no-exports"],
                              catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert out.is_file() and "report:" in res.output
     assert len(re.findall(r'<details class="dossier"', out.read_text(encoding="utf-8"))) == 3
 
 
-def test_demo_stage_returns_the_page(tmp_path):
-    import shutil
-
+def test_demo_stage_writes_the_report_into_the_case():
     from swarmscope.report.demo import run
 
-    src = synthetic_case().path
-    case_dir = tmp_path / "case"
-    shutil.copytree(src, case_dir, ignore=shutil.ignore_patterns("report*"))
-    out = run(Case.open(case_dir))
-    assert out["report"] == case_dir / "report" / "index.html" and out["report"].is_file()
+    case = synthetic_case()
+    out = run(case)
+    assert out["report"] == case.path / "report" / "index.html" and out["report"].is_file()
+    assert out["report exports"] == case.path / "report" / "exports"
