@@ -174,11 +174,11 @@ def add_fixture_results(case: Case, hostile: bool) -> None:
         FROM mem
     """).to_arrow_table()
     trigger = HOSTILE[0] if hostile else "keyword: election"
-    tables["swarm_latencies"] = con.sql(f"""
-        SELECT (row_number() OVER () % 3)::BIGINT AS swarm, ? AS trigger, account,
+    tables["swarm_latencies"] = con.sql("""
+        SELECT (row_number() OVER () % 3)::BIGINT AS swarm, ?::VARCHAR AS trigger, account,
                (10 + (hash(account) % 600))::DOUBLE AS latency_s
         FROM mem
-    """.replace("?", "'" + trigger.replace("'", "''")[:200] + "'")).to_arrow_table()
+    """, params=[trigger[:200]]).to_arrow_table()
     tables["swarms"] = pa.table({
         "swarm": pa.array([0, 1, 2], pa.int64()),
         "trigger": [trigger[:300], "keyword two", HOSTILE[3]],

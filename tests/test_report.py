@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from reportcases import HOSTILE, folder_report, hostile_report, single_report, synthetic_case
 
+from reportcases import HOSTILE, folder_report, hostile_report, single_report, synthetic_case
 from swarmscope import Case, ingest
 from swarmscope.errors import UsageError
 from swarmscope.exports import FORMULA_PREFIXES

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from cdp import Browser, find_chromium
 from reportcases import HOSTILE, folder_report, hostile_report, single_report
 
@@ -110,9 +111,9 @@ def test_report_renders_offline(browser, tmp_path):
     last = r.model.dossiers[-1]
     page.click(f"nav.toc a[href='#{last.anchor}']")
     page.wait_for(f"document.getElementById('{last.anchor}').open")
-    page.evaluate(f"document.getElementById('{top.anchor}').scrollIntoView()")
+    page.evaluate(f"document.getElementById('{top.anchor}').scrollIntoView({{behavior: 'instant'}})")
     _keep(page.screenshot(tmp_path / "report-dossier.png", full_page=False))
-    page.evaluate("document.getElementById('network-view').scrollIntoView()")
+    page.evaluate("document.getElementById('network-view').scrollIntoView({behavior: 'instant'})")
     _keep(page.screenshot(tmp_path / "report-network.png", full_page=False))
     assert page.errors() == [] and page.dialogs == []
 

@@ -236,6 +236,8 @@ class _Builder:
             except orjson.JSONDecodeError:
                 self.detect_run = {}
         self.taken: set[str] = set()
+        self.evidence_skipped: list[str] = []
+        self.texts: dict[tuple[str, str], str] = {}
         self.m: Model | None = None
 
     # ------------------------------------------------------------------ the whole report
@@ -499,10 +501,17 @@ class _Builder:
                         "q_value": "q-value"},
                 export="edges.csv"), "strongest edges inside the cluster"))
             ev = evidence.get(c)
+            top_behaviours = set(et.slice(0, lim.evidence_pairs).column("behaviour").to_pylist())
+            skipped = sorted(top_behaviours & set(self.evidence_skipped))
             if isinstance(ev, str):
                 d.blocks.append(note(ev))
-            elif ev is not None:
-                self._evidence_blocks(d, key, ev)
+            elif ev is not None and ev.num_rows:
+                self._evidence_blocks(d, key, ev, skipped)
+            else:
+                d.blocks.append(note(
+                    "evidence: no co-action events could be listed for the strongest pairs"
+                    + (f" (events of {', '.join(skipped)} cannot be recomputed by explain yet)"
+                       if skipped else "")))
             act = activity.get(c)
             if act:
                 d.blocks.append(m.chart(f"{key}-activity", charts.activity(
@@ -533,14 +542,14 @@ class _Builder:
                                   "b": e["b"], "pair_rank": e["edge_rank"]})
         if len(accounts) < 2 or not pairs:
             return {}
-        params = self.detect_run.get("params", {})
-        names = [b for b in params.get("behaviours", []) if _explainable(b)]
-        skipped = [b for b in params.get("behaviours", []) if not _explainable(b)]
-        wanted = {p["behaviour"] for p in pairs}
+        wanted = sorted({p["behaviour"] for p in pairs})
+        self.evidence_skipped = [b for b in wanted if not _explainable(b)]
         tables = []
         try:
-            for b in names:
-                if b not in wanted:
+            # One call per behaviour: explain_members cannot yet combine behaviours whose
+            # windows differ (its window_s column changes type with the window).
+            for b in wanted:
+                if not _explainable(b):
                     continue
                 t = explain_members(self.case, accounts, behaviours=[b])
                 if t.num_rows:
@@ -572,12 +581,9 @@ class _Builder:
         for c in by_cluster_edges:
             sel = joined.filter(pa.array(cl == c))
             out[c] = sel
-        self.evidence_skipped = [b for b in skipped if b in
-                                 {e for t in by_cluster_edges.values()
-                                  for e in t.column("behaviour").to_pylist()}]
         return out
 
-    def _evidence_blocks(self, d: Dossier, key: str, ev: pa.Table) -> None:
+    def _evidence_blocks(self, d: Dossier, key: str, ev: pa.Table, skipped: list[str]) -> None:
         m = self.m
         assert m is not None
         lim = self.limits
@@ -598,8 +604,8 @@ class _Builder:
         text = (f"Every co-action event of the {lim.evidence_pairs} strongest pairs: both "
                 "actions on the same object within the behaviour's window, with exact UTC "
                 "times, the lag, the action ids and the ingested file and record each came from.")
-        if getattr(self, "evidence_skipped", None):
-            text += (" Events of derived behaviours (" + ", ".join(self.evidence_skipped) +
+        if skipped:
+            text += (" Events of derived behaviours (" + ", ".join(skipped) +
                      ") are not listed: explain cannot recompute them yet.")
         d.blocks.append(note(text))
         d.blocks.append(m.table(f"{key}-evidence", from_rows(
