@@ -59,6 +59,14 @@ def test_cells_are_clipped_text():
     assert cell(float("nan")) == ""
 
 
+def test_invisible_and_direction_changing_characters_are_shown():
+    # "\u202eevil" displays as "live": a reviewer must see the override, not its effect
+    assert cell("\u202eevil\u202c reversed") == "⟨U+202E⟩evil⟨U+202C⟩ reversed"
+    assert cell("a\u200bb\x1b[31m\u2028") == "a⟨U+200B⟩b⟨U+001B⟩[31m⟨U+2028⟩"
+    assert cell("emoji 🧨 and Ünïcödé, tab\tand\nnewline") == \
+        "emoji 🧨 and Ünïcödé, tab\tand\nnewline"
+
+
 def test_safe_csv_neutralises_formulas(tmp_path):
     values = HOSTILE + ["plain", None]
     t = pa.table({"text": values, "n": list(range(len(values))),
@@ -271,6 +279,7 @@ def test_hostile_strings_are_escaped():
     blob = json.dumps(data, ensure_ascii=False)
     assert "<script>window.pwned='script'</script> #0" in blob
     assert "javascript:alert('js-url')" in blob
+    assert "⟨U+202E⟩evil⟨U+202C⟩ reversed" in blob and "\u202e" not in blob
     assert "x" * 300 in blob and "x" * 1000 not in blob  # the 100 kB name is clipped
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import altair as alt
 import numpy as np
 
+from .tables import visible
+
 LABEL_CHARS = 40
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 WIDTH = 640
@@ -29,7 +31,7 @@ _CONFIG = {
 
 
 def label(s: Any, limit: int = LABEL_CHARS) -> str:
-    s = "" if s is None else str(s)
+    s = visible("" if s is None else str(s)[: limit * 2])
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 

@@ -244,7 +244,7 @@ class _Builder:
     def build(self) -> Model:
         now = dt.datetime.now(dt.UTC)
         meta = {
-            "case": self.case.name,
+            "case": cell(self.case.name, 200),
             "generated": fmt_ts(now.replace(microsecond=0)),
             "version": __version__,
             "generation": self.case.generation,
@@ -274,7 +274,7 @@ class _Builder:
         m.meta.update(actions=total, accounts=accounts)
         s = m.summary
         s.facts += [
-            ("case", self.case.name),
+            ("case", cell(self.case.name)),
             ("actions", f"{total:,}"),
             ("accounts", f"{accounts:,}"),
             ("time span (UTC)", f"{cell(first)} – {cell(last)}" if first else "no actions"),
@@ -477,7 +477,7 @@ class _Builder:
                                ("shared objects", f"{row.get('shared_objects', 0):,}"),
                                ("active (UTC)", f"{cell(row.get('first_ts'))} – "
                                                 f"{cell(row.get('last_ts'))}")],
-                        top_objects=[clip(o, 200) for o in (row.get("top_objects") or [])])
+                        top_objects=[cell(o, 200) for o in (row.get("top_objects") or [])])
             mt = by_cluster_members[c]
             d.members = mt.column("account").to_pylist()
             key = f"c{c}"
@@ -946,6 +946,7 @@ class _Builder:
                 continue
             is_wiki = stem.startswith("wiki_")
             title = (stem[len("wiki_"):] if is_wiki else stem).replace("_", " ").strip() or stem
+            title = cell(title, 120)
             sec = Section(title, anchor("result", stem))
             try:
                 self._generic_table(sec, stem)

@@ -15,7 +15,7 @@ from typing import Any
 import igraph as ig
 import pyarrow as pa
 
-from .tables import clip, fmt_number, fmt_ts
+from .tables import cell, fmt_number, fmt_ts, visible
 
 NODE_LABEL_CHARS = 32
 NAME_CHARS = 300
@@ -39,18 +39,20 @@ def build_network(nodes: pa.Table, edges: pa.Table, cluster_rank: dict[int, int]
     pos = _layout(rows, erows, index, cluster_rank)
     out_nodes = []
     for i, r in enumerate(rows):
-        name = r["account"]
+        name = cell(r["account"], NAME_CHARS)  # the same text as in the dossier tables
+        short = visible(r["account"][: NODE_LABEL_CHARS * 2])
         out_nodes.append({
             "id": i,
-            "label": name if len(name) <= NODE_LABEL_CHARS else name[: NODE_LABEL_CHARS - 1] + "…",
-            "name": clip(name, NAME_CHARS),
-            "search": name[:NAME_CHARS].lower(),
+            "label": short if len(short) <= NODE_LABEL_CHARS
+            else short[: NODE_LABEL_CHARS - 1] + "…",
+            "name": name,
+            "search": name.lower(),
             "cluster": r["cluster"],
             "rank": cluster_rank.get(r["cluster"]),
             "score": fmt_number(float(r["score"] or 0.0)),
             "size": float(r["score"] or 0.0),
             "actions": r["n_actions"],
-            "evidence": clip(r["evidence"] or "", NAME_CHARS),
+            "evidence": cell(r["evidence"] or "", NAME_CHARS),
             "x": pos[i][0],
             "y": pos[i][1],
         })
@@ -58,7 +60,7 @@ def build_network(nodes: pa.Table, edges: pa.Table, cluster_rank: dict[int, int]
     for e in erows:
         out_edges.append({
             "s": index[e["a"]], "t": index[e["b"]], "w": int(e["weight"] or 0),
-            "behaviours": e["behaviours"] or "",
+            "behaviours": cell(e["behaviours"] or ""),
             "q": fmt_number(e["q_value"]) if e["q_value"] is not None else "",
             "lag": fmt_number(e["median_lag_s"]) if e["median_lag_s"] is not None else "",
             "first": fmt_ts(e["first_ts"]) if e["first_ts"] is not None else "",

@@ -202,6 +202,8 @@ def write_report(case: Case | str | Path, out: str | Path | None = None, *,
         out = case.path / ("report.html" if single_file else "report")
     out = Path(out)
     _prepare_target(out, single_file)
+    if single_file and exports:
+        _prepare_target(out.parent / (safe_filename(out.stem or "report") + "-exports"), False)
     model = build_model(case, limits, say)
     say("writing the report")
     if single_file:

@@ -34,6 +34,18 @@ def anchor(*parts: object) -> str:
     return out
 
 
+# Characters that change how text around them is shown, or are invisible: bidirectional
+# overrides and isolates (an account named "\u202eevil" displays as "live"), zero-width
+# characters, line/paragraph separators and control characters. Shown as a visible code.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def visible(s: str) -> str:
+    """``s`` with invisible and direction-changing characters written as ``⟨U+202E⟩``."""
+    return _INVISIBLE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", s)
+
+
 def clip(s: str, limit: int = CELL_CHARS) -> str:
     """``s`` cut to ``limit`` characters, saying how long it was."""
     if len(s) <= limit:
@@ -84,8 +96,8 @@ def cell(v: Any, limit: int = CELL_CHARS) -> str:
         return clip("; ".join(cell(x, min(limit, 120)) for x in v[:50])
                     + (f"; … ({len(v):,} items)" if len(v) > 50 else ""), limit)
     if isinstance(v, dict):
-        return clip(orjson.dumps(v, default=str).decode(), limit)
-    return clip(str(v), limit)
+        return visible(clip(orjson.dumps(v, default=str).decode(), limit))
+    return visible(clip(str(v), limit))
 
 
 def _kind(t: pa.DataType) -> str:
