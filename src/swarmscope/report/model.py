@@ -204,7 +204,7 @@ def _offset_text(offset: Any) -> str:
     try:
         hours = float(offset)
     except (TypeError, ValueError):
-        return clip(str(offset), 40)
+        return cell(offset, 40)
     sign = "+" if hours >= 0 else "-"
     h = abs(hours)
     whole = int(h)

@@ -328,8 +328,9 @@
       var parts = [h('h4', null, ['pair']), h('p', 'data', [bdi(a.name)]),
                    h('p', 'data', [bdi(b.name)]), dl];
       var ev = TABLES['c' + a.cluster + '-evidence'];
+      var found = [];
       if (ev && a.cluster === b.cluster) {
-        var found = ev.rows.filter(function (r) {
+        found = ev.rows.filter(function (r) {
           return (r[2] === a.name && r[4] === b.name) || (r[2] === b.name && r[4] === a.name);
         });
         if (found.length) {
@@ -340,6 +341,10 @@
           });
           parts.push(h('h4', null, ['co-action events (' + found.length + ' in the dossier)']), ul);
         }
+      }
+      if (!found.length) {
+        parts.push(h('p', 'note', ['The dossiers list the events of the strongest pairs only; ' +
+                                   "'swarmscope explain CASE --pair A B' lists this pair's."]));
       }
       panel.replaceChildren.apply(panel, parts);
     }
