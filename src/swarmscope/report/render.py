@@ -114,9 +114,12 @@ def asset_text(name: str) -> str:
 
 
 def _check_inline(name: str, text: str, closing: str) -> None:
-    # An inlined library containing its own closing tag would end the element early.
-    if closing in text.lower():
-        raise UsageError(f"cannot inline {name}: it contains {closing!r}")
+    # An inlined library containing its own closing tag would end the element early, and
+    # "<!--" would switch the HTML parser into the script's escaped states.
+    low = text.lower()
+    for bad in (closing, "<!--"):
+        if bad in low:
+            raise UsageError(f"cannot inline {name}: it contains {bad!r}")
 
 
 def _environment() -> jinja2.Environment:
