@@ -318,3 +318,12 @@ def test_ranking_metrics_match_independent_definitions_on_random_ties():
             prec = y[sel].mean()
             ap += prec * (y[s == t].sum() / y.sum())
         assert m.average_precision(y, s) == pytest.approx(ap)
+
+
+def test_precision_at_recall_reads_the_best_threshold():
+    y = [1, 1, 0, 1, 0, 0, 1]
+    s = [9, 8, 7, 5, 5, 0, 0]
+    # recall >= 0.5 first reached at score 8 (2/2); >= 0.75 at 5 (3/5); 1.0 at 0 (4/7)
+    assert m.precision_at_recall(y, s, 0.5) == 1.0
+    assert m.precision_at_recall(y, s, 0.75) == pytest.approx(3 / 5)
+    assert m.precision_at_recall(y, s, 1.0) == pytest.approx(4 / 7)

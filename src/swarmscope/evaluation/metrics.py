@@ -10,7 +10,8 @@ Binary detection (``y`` = 1 for coordinated accounts, ``flagged`` the detector's
 - :func:`roc_auc`: the probability that a random positive scores above a random negative, ties
   counting one half (the Mann-Whitney U statistic divided by ``n_pos * n_neg``);
 - :func:`precision_at_k`: the share of positives among the ``k`` highest scores (ties broken
-  by the order given, which the caller makes deterministic).
+  by the order given, which the caller makes deterministic);
+- :func:`precision_at_recall`: the best precision of a score threshold reaching a recall.
 
 Partitions (detected clusters against known groups):
 
@@ -159,6 +160,18 @@ def precision_at_k(y: Any, score: Any, k: int) -> float:
     return float(np.mean(r.y[:k]))
 
 
+def precision_at_recall(y: Any, score: Any, min_recall: float) -> float:
+    """Best precision of any score threshold whose recall is at least ``min_recall`` (what
+    the ranking allows if the threshold were chosen with hindsight; ``nan`` without
+    positives)."""
+    r = _Ranking(y, score)
+    tp, fp = r.curves(np.ones((1, r.y.size)))
+    if tp.shape[1] == 0 or tp[0, -1] == 0:
+        return NAN
+    ok = tp[0] / tp[0, -1] >= min_recall - 1e-12
+    return float(np.max(tp[0][ok] / (tp[0][ok] + fp[0][ok])))
+
+
 # ----------------------------------------------------------------------------- partitions
 def _contingency(a: Sequence[Any], b: Sequence[Any]) -> np.ndarray:
     if len(a) != len(b):
@@ -191,7 +204,7 @@ def adjusted_rand_index(clusters: Sequence[Any], groups: Sequence[Any]) -> float
     max_index = (sum_a + sum_b) / 2.0
     if max_index == expected:
         return NAN
-    return (sum_ij - expected) / (max_index - expected)
+    return float((sum_ij - expected) / (max_index - expected))
 
 
 def _entropy(counts: np.ndarray) -> float:
