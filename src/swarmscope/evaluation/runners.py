@@ -51,6 +51,9 @@ class SignalOutput:
     clusters: dict[str, int] | None = None
     #: the same signal broken down (e.g. per behaviour), each part evaluated as its own row
     parts: dict[str, SignalOutput] = field(default_factory=dict)
+    #: accounts the signal could have flagged at all (for co-action: accounts in at least one
+    #: tested pair), the ceiling of its recall; None when the signal does not say
+    reachable: set[str] | None = None
     seconds: float = 0.0
 
     def results_table(self, accounts: list[str]) -> pa.Table:
@@ -103,6 +106,7 @@ def _coaction(case: Case) -> SignalOutput:
                   if c is not None},
     )
     out.parts = behaviour_parts(res.edges, res.params)
+    out.reachable = set(res.edges.column("a").to_pylist()) | set(res.edges.column("b").to_pylist())
     out.seconds = time.perf_counter() - t
     return out
 
