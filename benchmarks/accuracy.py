@@ -79,6 +79,10 @@ class Bench:
     name: str
     varies: str
     scenario: Scenario
+    #: background scale and seeds when not the suite's (a big operation needs a bigger
+    #: background, and one seed keeps its run time in the budget)
+    scale: float | None = None
+    seeds: tuple[int, ...] | None = None
 
 
 def _ops(s: Scenario, ring: dict[str, Any] | None = None, farm: dict[str, Any] | None = None,
@@ -101,7 +105,10 @@ def suite() -> list[Bench]:
               replace(base, confounders=heavy)),
         Bench("size-5", "5 accounts per operation", _ops(base, size=5)),
         Bench("size-100", "100 accounts per operation", _ops(base, size=100)),
-        Bench("size-500", "co-repost ring of 500 accounts", _ops(base, ring={"size": 500})),
+        Bench("size-500", "co-repost ring of 500 accounts (background scale 0.25, one seed)",
+              _ops(base, ring={"size": 500}), scale=0.25, seeds=(7,)),
+        Bench("dominant-500", "ring of 500 making half of all reposts (scale 0.05)",
+              _ops(base, ring={"size": 500})),
         Bench("speed-10s", "coordinated actions within 10-30 s",
               _ops(base, ring={"window_s": 10}, farm={"window_s": 30},
                    swarm={"min_delay_s": 3, "window_s": 30})),
@@ -233,13 +240,15 @@ def sweep(res: pa.Table, labels: pa.Table, targets: tuple[str, ...]
 
 def run_scenario(b: Bench, scale: float, seeds: list[int], work: Path, n_bootstrap: int
                  ) -> dict[str, Any]:
+    scale = b.scale or scale
+    seeds = list(b.seeds or seeds)
     runs = []
     for seed in seeds:
         r = run_one(b, scale, seed, work)
         print(f"# {b.name} seed {seed}: {r.seconds:.1f} s", file=sys.stderr, flush=True)
         runs.append(r)
     out: dict[str, Any] = {
-        "scenario": b.name, "varies": b.varies, "seeds": seeds,
+        "scenario": b.name, "varies": b.varies, "seeds": seeds, "scale": scale,
         "actions": sum(r.actions for r in runs) / len(runs),
         "seconds": sum(r.seconds for r in runs), "signals": {},
         "unavailable": runs[0].unavailable,
@@ -356,9 +365,11 @@ def ci(rep: Any, name: str) -> str:
     return f" ({v[0]:.2f}-{v[1]:.2f})" if v else ""
 
 
-def table(headers: list[str], rows: list[list[Any]]) -> str:
+def table(headers: list[str], rows: list[list[Any]], text_columns: int = 1) -> str:
+    """A Markdown table; the first ``text_columns`` columns left-aligned, numbers right."""
     lines = ["| " + " | ".join(headers) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
+             "|" + "|".join("---" if i < text_columns else "---:"
+                            for i in range(len(headers))) + "|"]
     for r in rows:
         lines.append("| " + " | ".join(fmt(c) for c in r) + " |")
     return "\n".join(lines)
@@ -377,6 +388,11 @@ def render(results: list[dict[str, Any]], ira: dict[str, Any] | None, env: dict[
     say(f"Run {env['date']} on {env['machine']} (swarmscope {env['version']}, commit "
         f"{env['commit']}); scale {env['scale']}, seeds {', '.join(map(str, seeds))} pooled "
         f"per scenario; total {env['seconds']:.0f} s.\n")
+    say("### Scenarios\n")
+    say(table(["scenario", "what varies", "scale", "seeds", "actions per seed"],
+              [[r["scenario"], r["varies"], f"{r['scale']:g}", ", ".join(map(str, r["seeds"])),
+                int(r["actions"])] for r in results], text_columns=2))
+    say("")
     names = sorted({s for r in results for s in r["signals"]},
                    key=lambda s: (s == "any signal", s))
     unavailable = sorted({n for r in results for n in r["unavailable"]})
@@ -483,7 +499,7 @@ def render(results: list[dict[str, Any]], ira: dict[str, Any] | None, env: dict[
             "that behaviour, same Bonferroni factor and alpha), in-scope labels; behaviours "
             "that flag nobody are left out.\n")
         say(table(["scenario", "behaviour", "planted", "flagged", "TP", "precision", "recall",
-                   "F1", "PR-AUC"], beh_rows))
+                   "F1", "PR-AUC"], beh_rows, text_columns=2))
         say("")
     if ira:
         say("### IRA tweets (341 accounts, 2016-10-01..2016-11-15)\n")
