@@ -327,3 +327,32 @@ def test_precision_at_recall_reads_the_best_threshold():
     assert m.precision_at_recall(y, s, 0.5) == 1.0
     assert m.precision_at_recall(y, s, 0.75) == pytest.approx(3 / 5)
     assert m.precision_at_recall(y, s, 1.0) == pytest.approx(4 / 7)
+
+
+def test_vectorised_bootstrap_equals_resampling_one_replicate_at_a_time():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 40).astype(bool)
+    s = rng.integers(0, 8, 40).astype(float)  # ties
+    f = s >= 5
+    n = 200
+    got = m.bootstrap(y, f, s, n=n, seed=9)
+    # the same draws, replicate by replicate: positives then negatives, in score order
+    r = m._Ranking(y, s)
+    pos, neg = np.flatnonzero(r.y), np.flatnonzero(~r.y)
+    ys, ss, fs = r.y, s[r.order], f[r.order]
+    draws = np.random.default_rng(9)
+    dp = pos[draws.integers(0, pos.size, size=(n, pos.size))]
+    dn = neg[draws.integers(0, neg.size, size=(n, neg.size))]
+    vals = {k: [] for k in m.BOOTSTRAP_METRICS}
+    for i in range(n):
+        idx = np.concatenate([dp[i], dn[i]])
+        c = m.confusion(ys[idx], fs[idx])
+        vals["precision"].append(c.precision)
+        vals["recall"].append(c.recall)
+        vals["f1"].append(c.f1)
+        vals["pr_auc"].append(m.average_precision(ys[idx], ss[idx]))
+        vals["roc_auc"].append(m.roc_auc(ys[idx], ss[idx]))
+    for k, v in vals.items():
+        v = np.array(v)
+        v = v[np.isfinite(v)]
+        assert got[k] == pytest.approx((np.percentile(v, 2.5), np.percentile(v, 97.5)))

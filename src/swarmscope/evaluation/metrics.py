@@ -258,28 +258,40 @@ def bootstrap(y: Any, flagged: Any, score: Any | None, n: int = 1000, seed: int 
     f_sorted = ff[ranking.order]
     pos = np.flatnonzero(ranking.y)
     neg = np.flatnonzero(~ranking.y)
+    # tie group of each sorted item: replicates only need counts per group
+    n_groups = ranking.ends.size
+    gid = np.searchsorted(ranking.ends, np.arange(m), side="left")
     block = max(1, max_cells // max(1, m))
     values: dict[str, list[np.ndarray]] = {k: [] for k in BOOTSTRAP_METRICS}
     done = 0
     while done < n:
         b = min(block, n - done)
-        w = np.zeros((b, m), dtype=np.int64)
-        offsets = (np.arange(b) * m)[:, None]
+        offsets = (np.arange(b) * n_groups)[:, None]
+        counts = []
+        flagged_counts = []
         for idx in (pos, neg):
             if idx.size:
                 draw = idx[rng.integers(0, idx.size, size=(b, idx.size))]
-                w += np.bincount((offsets + draw).ravel(), minlength=b * m).reshape(b, m)
-        wy = w * ranking.y
-        tp = (wy * f_sorted).sum(axis=1).astype(float)
-        fp = ((w - wy) * f_sorted).sum(axis=1).astype(float)
-        fn = (wy * ~f_sorted).sum(axis=1).astype(float)
+                flagged_counts.append(f_sorted[draw].sum(axis=1).astype(float))
+                if score is not None:
+                    counts.append(np.bincount((offsets + gid[draw]).ravel(),
+                                              minlength=b * n_groups).reshape(b, n_groups))
+                else:
+                    counts.append(None)
+            else:
+                flagged_counts.append(np.zeros(b))
+                counts.append(np.zeros((b, n_groups), dtype=np.int64))
+        tp = flagged_counts[0]
+        fp = flagged_counts[1]
+        fn = pos.size - tp
         with np.errstate(invalid="ignore", divide="ignore"):
             values["precision"].append(np.where(tp + fp > 0, tp / (tp + fp), np.nan))
             values["recall"].append(np.where(tp + fn > 0, tp / (tp + fn), np.nan))
             d = 2 * tp + fp + fn
             values["f1"].append(np.where(d > 0, 2 * tp / d, np.nan))
         if score is not None:
-            ctp, cfp = ranking.curves(w)
+            ctp = np.cumsum(counts[0], axis=1).astype(float)
+            cfp = np.cumsum(counts[1], axis=1).astype(float)
             ap, auc = _ap_auc(ctp, cfp)
             values["pr_auc"].append(ap)
             values["roc_auc"].append(auc)
