@@ -1,0 +1,143 @@
+"""Signal runners: the detectors ``benchmarks/accuracy.py`` evaluates, one column each.
+
+A runner takes a case (actions already ingested) and returns a :class:`SignalOutput`: the
+accounts it flags and, when it ranks accounts, their scores and clusters. It runs with the
+library defaults: the benchmark measures what a user gets without tuning.
+
+``targets`` names the planted roles (``labels/accounts.csv`` ``role`` of
+:mod:`swarmscope.synthetic`) the signal is built to find. The benchmark scores each runner
+"in scope" (members of other operations are left unlabelled, neither positives nor negatives)
+and "all planted" (every operation member is a positive), so a signal is not blamed for
+operations another signal covers, and the union of all runners shows what swarmscope finds
+as a whole.
+
+Adding a signal (temporal fingerprints, Wikipedia forensics, ...) is one function and one
+:func:`register` call in this module, e.g.::
+
+    def _timecards(case: Case) -> SignalOutput:
+        from ..temporal import timecards          # the signal's own library API
+        res = timecards(case)                     # defaults, no tuning
+        acc = res.accounts.to_pydict()
+        return SignalOutput(flagged={a for a, f in zip(acc["account"], acc["flagged"]) if f},
+                            scores=dict(zip(acc["account"], acc["score"])),
+                            clusters=dict(zip(acc["account"], acc["cluster"])))
+
+    register("timecards", _timecards, "shift-work fingerprints",
+             targets=("persona", "operation_staff"))
+
+A runner whose module is not installed yet should raise ``ModuleNotFoundError``; the benchmark
+lists it as unavailable instead of failing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from ..case import Case
+
+
+@dataclass
+class SignalOutput:
+    """What one signal says about the accounts of a case."""
+
+    flagged: set[str]
+    #: higher = more suspicious; accounts absent rank lowest
+    scores: dict[str, float] | None = None
+    clusters: dict[str, int] | None = None
+    #: the same signal broken down (e.g. per behaviour), each part evaluated as its own row
+    parts: dict[str, SignalOutput] = field(default_factory=dict)
+    #: accounts the signal could have flagged at all (for co-action: accounts in at least one
+    #: tested pair), the ceiling of its recall; None when the signal does not say
+    reachable: set[str] | None = None
+    seconds: float = 0.0
+
+    def results_table(self, accounts: list[str]) -> pa.Table:
+        """A results table (``account, flagged, score, cluster``) over ``accounts`` (every
+        account of the case, so that accounts the signal says nothing about count as not
+        flagged rather than as missing)."""
+        scores = self.scores or {}
+        clusters = self.clusters or {}
+        return pa.table({
+            "account": pa.array(accounts, pa.string()),
+            "flagged": pa.array([a in self.flagged for a in accounts], pa.bool_()),
+            "score": pa.array([float(scores.get(a, 0.0)) for a in accounts], pa.float64()),
+            "cluster": pa.array([clusters.get(a) for a in accounts], pa.int64()),
+        })
+
+
+@dataclass(frozen=True)
+class SignalRunner:
+    name: str
+    run: Callable[[Case], SignalOutput]
+    description: str
+    #: planted roles this signal is meant to find (empty: all of them)
+    targets: tuple[str, ...] = ()
+
+
+RUNNERS: dict[str, SignalRunner] = {}
+
+
+def register(name: str, run: Callable[[Case], SignalOutput], description: str,
+             targets: tuple[str, ...] = ()) -> None:
+    """Add (or replace) a runner."""
+    RUNNERS[name] = SignalRunner(name, run, description, tuple(targets))
+
+
+def runners() -> dict[str, SignalRunner]:
+    return dict(RUNNERS)
+
+
+def _coaction(case: Case) -> SignalOutput:
+    """``detect`` with every default; per-behaviour parts from the same run's edges."""
+    from ..signals.detect import detect
+
+    t = time.perf_counter()
+    res = detect(case)
+    acc = res.accounts.to_pydict()
+    out = SignalOutput(
+        flagged={a for a, f in zip(acc["account"], acc["flagged"], strict=True) if f},
+        scores=dict(zip(acc["account"], acc["score"], strict=True)),
+        clusters={a: c for a, c in zip(acc["account"], acc["cluster"], strict=True)
+                  if c is not None},
+    )
+    out.parts = behaviour_parts(res.edges, res.params)
+    out.reachable = set(res.edges.column("a").to_pylist()) | set(res.edges.column("b").to_pylist())
+    out.seconds = time.perf_counter() - t
+    return out
+
+
+def behaviour_parts(edges: pa.Table, params: dict) -> dict[str, SignalOutput]:
+    """What each behaviour alone contributes to a detection run: an account's score from its
+    best q-value in that behaviour, with the same Bonferroni factor and alpha as the combined
+    score, so the parts' flags add up to the combined flags."""
+    names = list(params.get("behaviours", []))
+    alpha = float(params.get("alpha", 0.01))
+    n_beh = max(1, len(names))
+    best: dict[str, dict[str, float]] = {b: {} for b in names}
+    cols = edges.select(["behaviour", "a", "b", "q_value"]).to_pydict()
+    for beh, a, b, q in zip(cols["behaviour"], cols["a"], cols["b"], cols["q_value"],
+                            strict=True):
+        if q is None:
+            continue
+        d = best.setdefault(beh, {})
+        for x in (a, b):
+            if q < d.get(x, 2.0):
+                d[x] = q
+    parts = {}
+    for beh, d in best.items():
+        adj = {a: min(1.0, q * n_beh) for a, q in d.items()}
+        parts[beh] = SignalOutput(
+            flagged={a for a, q in adj.items() if q <= alpha},
+            scores={a: min(300.0, -math.log10(max(q, 1e-300))) for a, q in adj.items()},
+        )
+    return parts
+
+
+register("coaction", _coaction,
+         "swarmscope detect: co-action networks with the random-partner null (all defaults)",
+         targets=("co_repost_ring", "copy_paste_farm", "reply_swarm"))
