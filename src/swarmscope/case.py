@@ -196,11 +196,11 @@ class Case:
         con.execute(f"CREATE VIEW actions AS SELECT * FROM {self.scan_sql('actions')}")
         for table in self.tables():
             if table != "actions":
-                con.execute(f'CREATE VIEW "{table}" AS SELECT * FROM {self.scan_sql(table)}')
+                con.execute(f"CREATE VIEW {_ident(table)} AS SELECT * FROM {self.scan_sql(table)}")
         for path in self.results().values():
             if path.suffix == ".parquet" and path.exists():
-                view = "result_" + path.stem
-                con.execute(f'CREATE VIEW "{view}" AS SELECT * FROM read_parquet({sql_list([path])})')
+                view = _ident("result_" + path.stem)
+                con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet({sql_list([path])})")
         return con
 
     def count(self, table: str = "actions") -> int:
@@ -318,15 +318,22 @@ class Case:
             con.execute(f"CREATE VIEW actions AS SELECT * FROM {_rel_scan(self, 'actions')}")
             for table in self.tables():
                 if table != "actions":
-                    con.execute(f'CREATE VIEW "{table}" AS SELECT * FROM {_rel_scan(self, table)}')
+                    con.execute(f"CREATE VIEW {_ident(table)} AS SELECT * FROM "
+                                f"{_rel_scan(self, table)}")
             for name, rel in self.manifest.get("results", {}).items():
                 if rel.endswith(".parquet"):
-                    view = "result_" + name.partition(".")[0]
-                    con.execute(f'CREATE VIEW "{view}" AS SELECT * FROM read_parquet({sql_list([rel])})')
+                    view = _ident("result_" + name.partition(".")[0])
+                    con.execute(f"CREATE VIEW {view} AS SELECT * FROM "
+                                f"read_parquet({sql_list([rel])})")
             con.close()
             os.replace(tmp, self.path / CATALOG)
         except (duckdb.Error, OSError):
             tmp.unlink(missing_ok=True)
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier (table and result names may come from data)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _rel_scan(case: Case, table: str) -> str:

@@ -86,6 +86,8 @@ class DetectResult:
     bounded: pa.Table
     params: dict[str, Any]
     counts: dict[str, Any] = field(default_factory=dict)
+    #: near-duplicate text families, when the neartext behaviour ran (kept for explanations)
+    text_families: pa.Table | None = None
 
     @property
     def flagged(self) -> list[str]:
@@ -150,6 +152,7 @@ def detect(
     edge_tables: list[pa.Table] = []
     bounded_tables: list[pa.Table] = []
     counts: dict[str, Any] = {"behaviours": {}}
+    families = None
     if any("text_families" in get_behaviour(n).requires for n in names):
         if eng.name != "duckdb":
             raise UsageError("the neartext behaviour runs on the DuckDB engine only")
@@ -191,7 +194,7 @@ def detect(
     counts["accounts"] = accounts.num_rows
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
     counts["clusters"] = clusters.num_rows
-    result = DetectResult(edges, accounts, clusters, bounded, params, counts)
+    result = DetectResult(edges, accounts, clusters, bounded, params, counts, families)
     if write:
         publish(case, result)
     return result
@@ -402,6 +405,10 @@ def publish(case: Case, result: DetectResult) -> None:
         }
         for name, p in files.items():
             txn.add_result(name, p)
+        if result.text_families is not None:
+            fp = txn.stage_path("text_families.parquet")
+            pq.write_table(result.text_families, fp)
+            txn.replace_table("text_families", [fp])
         rp = txn.stage_path("detect.json")
         rp.write_bytes(orjson.dumps(run, option=orjson.OPT_INDENT_2))
         txn.add_result("detect.json", rp)

@@ -68,7 +68,7 @@ def explain_members(case: Case | str | Path, accounts: list[str],
         tables.append(con.sql(f"""
             SELECT e.behaviour, e.object, e.acc_x AS first_account, e.acc_y AS second_account,
                    make_timestamptz(e.t_x) AS first_ts, make_timestamptz(e.t_y) AS second_ts,
-                   (e.t_y - e.t_x) / 1e6 AS lag_s, {float(w)} AS window_s,
+                   (e.t_y - e.t_x) / 1e6 AS lag_s, {float(w)}::DOUBLE AS window_s,
                    e.platform_x AS first_platform, e.action_x AS first_action_id,
                    e.platform_y AS second_platform, e.action_y AS second_action_id,
                    ax.ingest_id AS first_ingest_id, ax.record AS first_record,
