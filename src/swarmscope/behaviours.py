@@ -17,11 +17,13 @@ repost      object = the reposted id; a repost whose source gives only the repos
 quote       object = the quoted id
 share       repost or quote
 reply       object = the parent replied or commented to
-link        object = normalised URL, one row per URL (empty URLs never count)
-domain      object = host of the normalised URL
+link        object = normalised URL, one row per URL (empty URLs never count); not wiki
+            edits, whose URLs are the citations present in the page, not links shared
+domain      object = host of the normalised URL (not wiki edits)
 hashtag     object = lower-cased hashtag, one row per tag
 mention     object = lower-cased mentioned account, one row per mention
 text        object = text key of an original post, reply, quote or comment (not reposts)
+neartext    object = near-duplicate text family (MinHash + LSH, :mod:`swarmscope.signals.neardup`)
 edit        object = wiki page (title), edits and reverts
 ==========  ===========================================================================
 
@@ -46,6 +48,11 @@ class Behaviour:
     name: str
     description: str
     sql: str
+    #: derived tables the projection reads besides ``actions`` (computed by a signal first)
+    requires: tuple[str, ...] = ()
+    #: co-action window (seconds) used when the user gives none: reposts and links spread in
+    #: seconds when automated, replies to a trigger in minutes, copy-paste posting in an hour
+    default_window: float = 60.0
 
 
 _Q = "platform || ':' || "
@@ -71,17 +78,20 @@ _BUILTIN = [
         "reply", "replied to or commented on the same post",
         "SELECT account, " + _Q + "parent_id AS object, ts, platform, action_id FROM actions "
         "WHERE kind IN ('reply', 'comment') AND parent_id IS NOT NULL",
+        default_window=600.0,
     ),
     Behaviour(
         "link", "shared the same URL (normalised)",
         "SELECT account, l AS object, ts, platform, action_id FROM "
-        "(SELECT account, unnest(links) AS l, ts, platform, action_id FROM actions) WHERE l IS NOT NULL",
+        "(SELECT account, unnest(links) AS l, ts, platform, action_id FROM actions "
+        "WHERE kind NOT IN ('edit', 'revert')) WHERE l IS NOT NULL",
     ),
     Behaviour(
         "domain", "shared links to the same domain",
         "SELECT account, object, ts, platform, action_id FROM (SELECT DISTINCT account, "
         "regexp_extract(l, '^[a-z0-9+.-]+://([^/:?#]+)', 1) AS object, ts, platform, action_id FROM "
-        "(SELECT account, unnest(links) AS l, ts, platform, action_id FROM actions)) WHERE object <> ''",
+        "(SELECT account, unnest(links) AS l, ts, platform, action_id FROM actions "
+        "WHERE kind NOT IN ('edit', 'revert'))) WHERE object <> ''",
     ),
     Behaviour(
         "hashtag", "used the same hashtag",
@@ -99,11 +109,22 @@ _BUILTIN = [
         "text", "posted the same text (after normalisation)",
         "SELECT account, 'text:' || text_key AS object, ts, platform, action_id FROM actions "
         "WHERE text_key IS NOT NULL AND kind IN ('post', 'reply', 'quote', 'comment')",
+        default_window=3600.0,
+    ),
+    Behaviour(
+        "neartext", "posted near-duplicate text (same MinHash/LSH text family)",
+        # text_families is computed by swarmscope.signals.neardup before this behaviour runs
+        "SELECT a.account, 'family:' || f.family AS object, a.ts, a.platform, a.action_id "
+        "FROM actions a JOIN text_families f ON f.text_key = a.text_key "
+        "WHERE a.kind IN ('post', 'reply', 'quote', 'comment') AND f.family_size > 1",
+        requires=("text_families",),
+        default_window=3600.0,
     ),
     Behaviour(
         "edit", "edited the same wiki page",
         "SELECT account, " + _Q + "title AS object, ts, platform, action_id FROM actions "
         "WHERE kind IN ('edit', 'revert') AND title IS NOT NULL",
+        default_window=3600.0,
     ),
 ]
 

@@ -90,7 +90,7 @@ class Transaction:
         self.new_parts[table] = list(paths)
 
     def add_result(self, name: str, path: Path) -> None:
-        """Publish a staged file as ``results/<name>`` (replacing an older one)."""
+        """Publish a staged file as ``results/<name>`` (replacing an older one at commit)."""
         self.results[name] = path
 
     def add_file(self, relpath: str, path: Path) -> None:
@@ -197,7 +197,7 @@ class Case:
         for table in self.tables():
             if table != "actions":
                 con.execute(f'CREATE VIEW "{table}" AS SELECT * FROM {self.scan_sql(table)}')
-        for name, path in self.results().items():
+        for path in self.results().values():
             if path.suffix == ".parquet" and path.exists():
                 view = "result_" + path.stem
                 con.execute(f'CREATE VIEW "{view}" AS SELECT * FROM read_parquet({sql_list([path])})')
@@ -264,10 +264,10 @@ class Case:
             rdir = self.path / "results"
             rdir.mkdir(exist_ok=True)
             for name, src in txn.results.items():
-                # Result files carry the transaction id so the old version stays valid for
-                # readers until the manifest switches.
-                stem, dot, ext = name.partition(".")
-                dest = rdir / f"{stem}.{txn.txid}{dot}{ext}"
+                # Stable names (results/edges.parquet) so users and tools find them; results are
+                # derived data, replaced file by file, and the signal writes its run record
+                # (with the files' hashes) last, so an interrupted publish is detectable.
+                dest = rdir / name
                 os.replace(src, dest)
                 moved.append(dest)
                 results[name] = dest.relative_to(self.path).as_posix()
@@ -295,11 +295,6 @@ class Case:
         if tdir.exists():
             for f in tdir.rglob("part-*.parquet"):
                 if f not in listed:
-                    f.unlink(missing_ok=True)
-        rdir = self.path / "results"
-        if rdir.exists():
-            for f in rdir.iterdir():
-                if f.is_file() and f not in listed and _is_versioned_result(f.name):
                     f.unlink(missing_ok=True)
         files = set(self.manifest.get("files", []))
         rej = self.path / "rejects"
@@ -339,12 +334,6 @@ def _rel_scan(case: Case, table: str) -> str:
     if rel:
         return f"read_parquet({sql_list(rel)}, union_by_name = true)"
     return _empty_relation_sql(ACTIONS_SCHEMA)
-
-
-def _is_versioned_result(name: str) -> bool:
-    # "<stem>.<txid>.<ext>" where txid looks like 20260101T000000-abcdef12
-    parts = name.split(".")
-    return len(parts) >= 3 and "T" in parts[1] and "-" in parts[1]
 
 
 def _empty_relation_sql(schema: pa.Schema) -> str:

@@ -186,9 +186,9 @@ def list_behaviours() -> None:
     """List the behaviours (what counts as acting on the same object)."""
     from .behaviours import behaviours
 
-    t = Table("behaviour", "description")
+    t = Table("behaviour", "default window", "description")
     for name, b in sorted(behaviours().items()):
-        t.add_row(name, b.description)
+        t.add_row(name, f"{b.default_window:g} s", b.description)
     console.print(t)
 
 

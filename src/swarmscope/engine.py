@@ -42,6 +42,8 @@ def connect(database: str | Path = ":memory:", temp_dir: Path | None = None,
         con.execute(f"SET temp_directory = '{_sql_str(str(temp_dir))}'")
     con.execute(f"SET max_temp_directory_size = '{os.environ.get('SWARMSCOPE_MAX_TEMP', '50GB')}'")
     con.execute("SET preserve_insertion_order = false")
+    # DuckDB's own progress bar would write into our stdout; swarmscope reports progress itself.
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -12,7 +12,7 @@ def case_info(case: Case, top: int = 5) -> dict[str, Any]:
     """Counts by platform and kind, accounts, time span, and the top objects per behaviour."""
     con = case.connect()
     total, accounts, first, last = con.execute(
-        "SELECT count(*), count(DISTINCT account), min(ts), max(ts) FROM actions").fetchone()
+        "SELECT count(*), count(DISTINCT account), min(ts), max(ts) FROM actions").fetchall()[0]
     by_platform = con.execute(
         "SELECT platform, count(*) AS n, count(DISTINCT account) FROM actions "
         "GROUP BY 1 ORDER BY n DESC").fetchall()
@@ -20,7 +20,9 @@ def case_info(case: Case, top: int = 5) -> dict[str, Any]:
         "SELECT kind, count(*) AS n FROM actions GROUP BY 1 ORDER BY n DESC").fetchall()
     tops: dict[str, list[tuple[str, int, int]]] = {}
     if total:
-        for name in behaviours():
+        for name, b in behaviours().items():
+            if b.requires:  # derived by a signal (e.g. text families); not a plain projection
+                continue
             rows = con.execute(
                 f"SELECT object, count(*) AS n, count(DISTINCT account) AS a "
                 f"FROM ({behaviour_sql(name)}) GROUP BY object ORDER BY a DESC, n DESC, object "

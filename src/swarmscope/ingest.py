@@ -139,9 +139,12 @@ def ingest(
             sha = file_sha256(path)
             fr = FileReport(path=str(path), format=fmt, sha256=sha, ingest_id=f"{txn.txid}-{i}")
             out = txn.stage_path(f"staged-{i}.parquet")
-            rej = _ingest_file(source, path, fr, options, on_error, out,
-                               (lambda n, _i=i, _s=path.stat().st_size: progress(_i, n, _s))
-                               if progress else None)
+            size = path.stat().st_size
+            on_bytes = None
+            if progress is not None:
+                def on_bytes(n: int, _i: int = i, _s: int = size) -> None:
+                    progress(_i, n, _s)
+            rej = _ingest_file(source, path, fr, options, on_error, out, on_bytes)
             if rej:
                 rejects[fr.ingest_id] = rej
                 fr.rejected = len(rej)
@@ -185,7 +188,7 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
                       progress=progress)
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
-    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="zstd")
+    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="snappy")
     bad_rows: list[tuple[int, str, str, Any]] = []
     try:
         for batch in source.read(ctx):
@@ -260,11 +263,16 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
     exprs = []
     for name in names:
         if name == "text_key":
-            exprs.append(f"{TEXT_KEY_SQL} AS text_key")
+            # computed for the whole ingest at once in _dedupe_and_stage (one parallel pass)
+            exprs.append("NULL::VARCHAR AS text_key")
         elif name == "ingest_id":
             exprs.append(f"'{ingest_id}' AS ingest_id")
         elif name == "ts":
             exprs.append("ts::TIMESTAMPTZ AS ts")
+        elif name == "links":
+            # drop URLs that did not normalise and repeats, keeping first-seen order
+            exprs.append("list_filter(links, lambda x, i: x IS NOT NULL "
+                         "AND list_position(links, x) = i) AS links")
         else:
             exprs.append(f'"{name}"')
     result = con.sql(f"SELECT {', '.join(exprs)} FROM tbl").to_arrow_table()
@@ -272,21 +280,22 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
 
 
 def _normalize_links(urls: pa.ChunkedArray | pa.Array) -> pa.Array:
-    cache: dict[str, str | None] = {}
-    out = []
-    for row in urls.to_pylist():
-        if not row:
-            out.append([])
-            continue
-        norm = []
-        for u in row:
-            if u not in cache:
-                cache[u] = normalize_url(u)
-            v = cache[u]
-            if v is not None and v not in norm:
-                norm.append(v)
-        out.append(norm)
-    return pa.array(out, type=pa.list_(pa.string()))
+    """Normalised URLs per row, NULL where a URL does not normalise (removed later in SQL).
+
+    Each distinct URL of the batch is normalised once: exports repeat the same links a lot.
+    """
+    if isinstance(urls, pa.ChunkedArray):
+        urls = urls.combine_chunks()
+    flat = pc.list_flatten(urls)
+    if len(flat) == 0:
+        return urls
+    uniques = pc.unique(flat)
+    normalized = pa.array([normalize_url(u) for u in uniques.to_pylist()], pa.string())
+    mapped = pc.take(normalized, pc.index_in(flat, value_set=uniques))
+    offsets = urls.offsets
+    if urls.offset:
+        offsets = pc.subtract(offsets, offsets[0])
+    return pa.ListArray.from_arrays(offsets, mapped, mask=urls.is_null())
 
 
 def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
@@ -300,13 +309,24 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
                     f"read_parquet({sql_list(existing_parts)}))")
     else:
         existing = "(SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS action_id WHERE false)"
-    con.execute(f"""
-        CREATE TEMP VIEW marked AS
-        SELECT n.*, (e.action_id IS NULL AND row_number() OVER (
-                    PARTITION BY n.platform, n.action_id ORDER BY n.ingest_id, n.record) = 1) AS keep
-        FROM {new} n LEFT JOIN {existing} e
-          ON n.platform = e.platform AND n.action_id = e.action_id
-    """)
+    # Fast path: ids unique within the ingest and new to the case (the common case) need no
+    # window function; otherwise mark the first occurrence of each key once, materialised.
+    internal_dups = con.execute(
+        f"SELECT count(*) - count(DISTINCT (platform, action_id)) FROM {new}").fetchall()[0][0]
+    overlap = con.execute(
+        f"SELECT count(*) FROM {new} n SEMI JOIN {existing} e "
+        f"ON n.platform = e.platform AND n.action_id = e.action_id").fetchall()[0][0]
+    if internal_dups == 0 and overlap == 0:
+        con.execute(f"CREATE TEMP VIEW marked AS SELECT *, true AS keep FROM {new}")
+    else:
+        con.execute(f"""
+            CREATE TEMP TABLE marked AS
+            SELECT n.*, (e.action_id IS NULL AND row_number() OVER (
+                        PARTITION BY n.platform, n.action_id ORDER BY n.ingest_id, n.record) = 1)
+                        AS keep
+            FROM {new} n LEFT JOIN {existing} e
+              ON n.platform = e.platform AND n.action_id = e.action_id
+        """)
     counts = dict(
         (r[0], (r[1], r[2]))
         for r in con.execute(
@@ -318,9 +338,10 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
     if report.added == 0:
         return
     part = txn.stage_path("actions.parquet")
-    cols = ", ".join(f'"{f.name}"' for f in ACTIONS_SCHEMA)
+    cols = ", ".join(f"{TEXT_KEY_SQL} AS text_key" if f.name == "text_key" else f'"{f.name}"'
+                     for f in ACTIONS_SCHEMA)
     con.execute(f"""
-        COPY (SELECT {cols} FROM marked WHERE keep ORDER BY ts, platform, action_id)
+        COPY (SELECT {cols} FROM marked WHERE keep)
         TO '{part}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)
     """)
     txn.add_part("actions", part)

@@ -24,11 +24,10 @@ import duckdb
 
 def normalized_text_sql(col: str) -> str:
     """SQL expression for the normalised form of the text column ``col``."""
+    # One pass removes the RT prefix, URLs and mentions; a second collapses white space.
     return (
-        "trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace("
-        f"lower({col}), '^rt @[a-z0-9_]+:\\s*', ''),"
-        " 'https?://[^\\s]+', ' ', 'g'),"
-        " '@[a-z0-9_]+', ' ', 'g'),"
+        "trim(regexp_replace(regexp_replace("
+        f"lower({col}), '^rt @[a-z0-9_]+:\\s*|https?://[^\\s]+|@[a-z0-9_]+', ' ', 'g'),"
         " '\\s+', ' ', 'g'))"
     )
 
@@ -46,7 +45,7 @@ def text_key(text: str | None) -> str | None:
     """Text key of one string, computed by the same SQL the ingest pipeline uses."""
     if text is None:
         return None
-    row = duckdb.execute(f"SELECT {text_key_sql('$t')}", {"t": text}).fetchone()
+    row = duckdb.execute(f"SELECT {text_key_sql('$t')}", {"t": text}).fetchall()[0]
     return row[0] if row else None
 
 
@@ -54,5 +53,5 @@ def normalize_text(text: str | None) -> str | None:
     """The normalised form itself (for display in explanations)."""
     if text is None:
         return None
-    row = duckdb.execute(f"SELECT {normalized_text_sql('$t')}", {"t": text}).fetchone()
+    row = duckdb.execute(f"SELECT {normalized_text_sql('$t')}", {"t": text}).fetchall()[0]
     return row[0] if row else None

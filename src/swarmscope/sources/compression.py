@@ -74,7 +74,9 @@ def open_input(path: str | Path) -> tuple[BinaryIO, CountingReader]:
     if kind == "zstd":
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(buffered), counter  # type: ignore[return-value]
+        # Pushshift / Arctic Shift dumps use long windows (zstd --long=31).
+        reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(buffered)
+        return io.BufferedReader(reader, buffer_size=1 << 20), counter  # type: ignore[arg-type]
     if kind == "7z":
         return _open_7z(path, counter)
     raise AssertionError(kind)

@@ -3,7 +3,8 @@
 ``--map account=user_name --map ts=created_at`` says which input column fills which canonical
 column (see ``docs/actions.md``); input columns already named like a canonical column map to it
 without a ``--map``. ``--set kind=post`` fills a column with a constant. Unmapped input columns
-are kept in ``extra`` as JSON (``--extra none`` drops them).
+are kept in ``extra`` as JSON (``--extra none`` drops them); an input column named ``extra``
+holding a JSON object (a file already in the canonical layout) is that object itself.
 
 Defaults when a column is not mapped:
 
@@ -40,7 +41,7 @@ import pyarrow.parquet as pq
 
 from ..errors import IngestError, UsageError
 from ..schema import SOURCE_COLUMNS
-from .base import LIST_COLUMNS, BATCH_ROWS, ReadContext, RowBatcher, Source
+from .base import BATCH_ROWS, LIST_COLUMNS, ReadContext, RowBatcher, Source
 from .compression import open_input
 
 MAPPABLE = tuple(c for c in SOURCE_COLUMNS if c != "extra")
@@ -73,7 +74,8 @@ def list_sql(expr: str, strip: str = "") -> str:
 class _MappedTabular(Source):
     """Shared mapping logic for CSV/TSV/Parquet: Arrow batches in, source batches out (SQL)."""
 
-    def _plan(self, ctx: ReadContext, columns: list[str]) -> str:
+    def _plan(self, ctx: ReadContext, columns: list[str],
+              list_typed: frozenset[str] = frozenset()) -> str:
         opts = self.options
         mapping = {k: v for k, v in opts.mapping.items()}
         unknown = [k for k in mapping if k not in MAPPABLE]
@@ -95,11 +97,17 @@ class _MappedTabular(Source):
                 src = _ident(mapping[col])
                 if col in LIST_COLUMNS:
                     strip = {"hashtags": "#", "mentions": "@"}.get(col, "")
-                    exprs[col] = list_sql(src, strip)
-                elif col in ("text", "title", "ts"):
-                    exprs[col] = src
+                    if mapping[col] in list_typed:
+                        items = f"list_transform({src}, lambda e: ltrim(CAST(e AS VARCHAR), {_lit(strip)}))"
+                        exprs[col] = f"coalesce(list_filter({items}, lambda e: e IS NOT NULL AND e <> ''), [])"
+                    else:
+                        exprs[col] = list_sql(f"CAST({src} AS VARCHAR)", strip)
+                elif col == "ts":
+                    exprs[col] = src  # typed timestamps and epoch numbers pass through
+                elif col in ("text", "title"):
+                    exprs[col] = f"CAST({src} AS VARCHAR)"
                 else:
-                    exprs[col] = f"nullif(trim({src}), '')"
+                    exprs[col] = f"nullif(trim(CAST({src} AS VARCHAR)), '')"
             elif col in opts.constants:
                 value = opts.constants[col]
                 exprs[col] = f"[{_lit(value)}]" if col in LIST_COLUMNS else _lit(value)
@@ -118,11 +126,24 @@ class _MappedTabular(Source):
             )
         used = set(mapping.values())
         extra_cols = [c for c in columns if c not in used] if opts.extra_columns != "none" else []
+        # An input column named ``extra`` is the canonical column (files we or another tool
+        # wrote in the canonical layout): its JSON object is the row's extra, not a value to
+        # nest under an "extra" key. Kept byte-exact when it is the only extra input.
+        own_extra = None
+        if "extra" in columns and "extra" not in used:
+            x = _ident("extra")
+            own_extra = (f"CASE WHEN {x} IS NULL OR trim({x}) = '' THEN NULL "
+                         f"WHEN json_valid({x}) AND json_type({x}) = 'OBJECT' THEN {x} "
+                         f"ELSE CAST(json_object('extra', {x}) AS VARCHAR) END")
+            extra_cols = [c for c in extra_cols if c != "extra"]
         if extra_cols:
             pairs = ", ".join(f"{_lit(c)}, {_ident(c)}" for c in extra_cols)
-            exprs["extra"] = f"CAST(json_object({pairs}) AS VARCHAR)"
+            others = f"json_object({pairs})"
+            exprs["extra"] = (f"CAST({others} AS VARCHAR)" if own_extra is None else
+                              f"CAST(json_merge_patch({others}, coalesce({own_extra}, '{{}}')) "
+                              "AS VARCHAR)")
         else:
-            exprs["extra"] = "NULL::VARCHAR"
+            exprs["extra"] = own_extra or "NULL::VARCHAR"
         select = ", ".join(f"{exprs[c]} AS {c}" for c in SOURCE_COLUMNS)
         return f"SELECT {select}, record FROM batch"
 
@@ -130,8 +151,9 @@ class _MappedTabular(Source):
         return getattr(self, "_labels", {}).get(column, column)
 
     def _map_batches(self, ctx: ReadContext, batches: Iterator[pa.RecordBatch],
-                     columns: list[str]) -> Iterator[pa.RecordBatch]:
-        sql = self._plan(ctx, columns)
+                     columns: list[str], list_typed: frozenset[str] = frozenset()
+                     ) -> Iterator[pa.RecordBatch]:
+        sql = self._plan(ctx, columns, list_typed)
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
         offset = 0
@@ -247,6 +269,11 @@ class ParquetSource(_MappedTabular):
         except (pa.ArrowInvalid, OSError) as exc:
             raise IngestError(ctx.display_name, None, None, f"not a readable Parquet file: {exc}") from exc
         columns = _dedupe_names(pf.schema_arrow.names)
+        list_typed = frozenset(
+            c for c, f in zip(columns, pf.schema_arrow, strict=True)
+            if (pa.types.is_list(f.type) or pa.types.is_large_list(f.type))
+            and (pa.types.is_string(f.type.value_type) or pa.types.is_large_string(f.type.value_type))
+        )
         total = max(1, pf.metadata.num_rows)
         size = ctx.path.stat().st_size
 
@@ -255,24 +282,11 @@ class ParquetSource(_MappedTabular):
             for b in pf.iter_batches(batch_size=BATCH_ROWS):
                 done += b.num_rows
                 ctx.progress(int(size * done / total))
-                yield pa.RecordBatch.from_arrays(
-                    [_as_text(b.column(i)) for i in range(b.num_columns)], names=columns)
+                # Typed columns go to SQL as they are: DuckDB casts what the mapping needs as
+                # text, and timestamps, numbers and lists keep their types.
+                yield pa.RecordBatch.from_arrays(list(b.columns), names=columns)
 
-        yield from self._map_batches(ctx, batches(), columns)
-
-
-def _as_text(arr: pa.Array) -> pa.Array:
-    t = arr.type
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return arr.cast(pa.string())
-    if pa.types.is_timestamp(t):
-        if t.tz is None:
-            return arr.cast(pa.timestamp("us")).cast(pa.string())
-        return arr.cast(pa.timestamp("us", tz="UTC")).cast(pa.string())
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_struct(t):
-        return pa.array([None if v is None else orjson.dumps(v, default=str).decode()
-                         for v in arr.to_pylist()], type=pa.string())
-    return arr.cast(pa.string())
+        yield from self._map_batches(ctx, batches(), columns, list_typed)
 
 
 class JsonlSource(Source):

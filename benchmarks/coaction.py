@@ -1,0 +1,247 @@
+"""Benchmark of the co-action engine, against coordination-network-toolkit where it can run.
+
+Prints one table, measured in one run on this machine:
+
+- swarmscope vs coordination-network-toolkit 1.5.2 (co-retweet, window 60 s, min edge weight 2)
+  on ../shared/data/coortweet/russian_coord_tweets.parquet, once (x1) and as 10 disjoint copies
+  (x10, ids prefixed per copy). CNT is installed by this script into benchmarks/.venv-cnt.
+- swarmscope alone on synthetic co-repost data of 1M and 10M actions (Zipf object popularity,
+  heavy-tailed account activity, bursty arrivals, planted groups), time and peak memory of
+  ``swarmscope detect`` (significance mode, default crowd cap), and how many planted accounts it
+  flagged.
+
+Each measurement runs in a child process so peak RSS is its own. Usage::
+
+    python benchmarks/coaction.py            # everything
+    python benchmarks/coaction.py --sizes 1000000 --skip-cnt
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data" / "coortweet" / "russian_coord_tweets.parquet"
+CNT_VENV = ROOT / "benchmarks" / ".venv-cnt"
+
+
+_PEAK = "\nimport resource as _r; print('__peak__', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)\n"
+
+
+def child(code: str, *args: str) -> tuple[float, float, str]:
+    """Run python code in a child; returns (seconds, its peak RSS in MB, its stdout)."""
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code + _PEAK, *args], capture_output=True,
+                         text=True)
+    secs = time.perf_counter() - t
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    lines = out.stdout.strip().splitlines()
+    peak = int(lines[-1].split()[1]) / 1024
+    return secs, peak, "\n".join(lines[:-1]).strip()
+
+
+def run_timed(cmd: list[str]) -> tuple[float, float]:
+    """Run a command; wall seconds and its peak RSS (MB) via /usr/bin/time when available."""
+    t = time.perf_counter()
+    timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    if timer:
+        out = subprocess.run([timer, "-f", "%M", *cmd], capture_output=True, text=True)
+        secs = time.perf_counter() - t
+        if out.returncode:
+            raise RuntimeError(out.stderr[-3000:])
+        return secs, int(out.stderr.strip().splitlines()[-1]) / 1024
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    return time.perf_counter() - t, float("nan")
+
+
+# ----------------------------------------------------------------------------- data
+GENERATE = r"""
+import sys, numpy as np, pyarrow as pa, pyarrow.parquet as pq
+n, seed, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rng = np.random.default_rng(seed)
+n_acc, n_obj, span = max(1000, n // 15), max(500, n), 30 * 86400
+act = rng.lognormal(0, 1.3, n_acc); act /= act.sum()
+pop = 1.0 / np.arange(1, n_obj + 1) ** 0.9; pop /= pop.sum()
+n_org = int(n * 0.97)
+acc = rng.choice(n_acc, n_org, p=act)
+obj = rng.choice(n_obj, n_org, p=pop)
+birth = rng.uniform(0, span, n_obj)
+t = birth[obj] + rng.exponential(12 * 3600, n_org)  # bursty: most shares within hours of birth
+accounts = [f"u{a}" for a in acc]; objects = obj.astype(np.int64); times = t
+# planted groups: 10-50 accounts each, co-reposting 60 fresh objects within 30 s
+g_acc, g_obj, g_t, members = [], [], [], []
+gid, next_obj = 0, n_obj
+while len(g_acc) < n - n_org:
+    size = int(rng.integers(10, 51)); names = [f"g{gid}_{i}" for i in range(size)]
+    members += names
+    for k in range(60):
+        start = rng.uniform(0, span)
+        who = rng.choice(size, max(3, int(size * 0.7)), replace=False)
+        for w in who:
+            g_acc.append(names[w]); g_obj.append(next_obj); g_t.append(start + rng.uniform(0, 30))
+        next_obj += 1
+    gid += 1
+accounts += g_acc
+objects = np.concatenate([objects, np.array(g_obj, dtype=np.int64)])
+times = np.concatenate([times, np.array(g_t)])
+order = rng.permutation(len(accounts))
+ts = pa.array((times[order] * 1e6).astype("int64") + 1609459200 * 10**6, pa.timestamp("us", tz="UTC"))
+tbl = pa.table({
+    "action_id": pa.array(np.arange(len(accounts)).astype(str)),
+    "account": pa.array(np.array(accounts, dtype=object)[order]),
+    "ts": ts, "kind": pa.array(["repost"] * len(accounts)),
+    "repost_of": pa.array(objects[order].astype(str)),
+})
+pq.write_table(tbl, out, row_group_size=1 << 20)
+with open(out + ".members", "w") as fh: fh.write("\n".join(members))
+print(len(accounts))
+"""
+
+INGEST = r"""
+import sys
+from swarmscope import Case, ingest
+case = Case.init(sys.argv[1])
+r = ingest(case, [sys.argv[2]], format="parquet", platform="bench")
+print(r.added)
+"""
+
+DETECT = r"""
+import sys
+from swarmscope import Case
+from swarmscope.signals.detect import detect
+mode = sys.argv[2]
+r = detect(Case.open(sys.argv[1]), behaviours=["repost"], window=60, mode=mode,
+           min_edge_weight=2)
+members = set(open(sys.argv[3]).read().split()) if len(sys.argv) > 3 else set()
+flagged = set(r.flagged)
+beh = r.counts["behaviours"]["repost"]
+print(beh["candidate_pairs"], r.edges.num_rows, len(flagged), len(flagged & members), len(members))
+"""
+
+
+def copies_of_coortweet(k: int, out: Path) -> int:
+    """k disjoint copies of the CooRTweet data as Parquet (ids prefixed per copy) and CNT CSV."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    base = pq.read_table(SHARED)
+    base = base.cast(pa.schema([pa.field(f.name, pa.string() if pa.types.is_large_string(f.type)
+                                         else f.type) for f in base.schema]))
+    parts = []
+    for i in range(k):
+        p = f"c{i}_"
+        parts.append(pa.table({
+            "action_id": pc.binary_join_element_wise(pa.scalar(p), base["content_id"], ""),
+            "account": pc.binary_join_element_wise(pa.scalar(p), base["account_id"], ""),
+            "repost_of": pc.binary_join_element_wise(pa.scalar(p), base["object_id"], ""),
+            "ts": base["timestamp_share"].cast(pa.int64()),
+        }))
+    tbl = pa.concat_tables(parts)
+    pq.write_table(tbl, out.with_suffix(".parquet"))
+    with open(out.with_suffix(".csv"), "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["message_id", "user_id", "username", "repost_id", "reply_id", "message",
+                    "timestamp", "urls"])
+        for row in zip(*(tbl[c].to_pylist() for c in ("action_id", "account", "repost_of", "ts")),
+                       strict=True):
+            w.writerow([row[0], row[1], row[1], row[2], "", "", row[3], ""])
+    return tbl.num_rows
+
+
+def ensure_cnt() -> Path | None:
+    py = CNT_VENV / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(CNT_VENV)], check=True)
+        r = subprocess.run([str(py), "-m", "pip", "install", "-q",
+                            "coordination-network-toolkit==1.5.2"], capture_output=True, text=True)
+        if r.returncode:
+            print("could not install coordination-network-toolkit:", r.stderr[-500:])
+            return None
+    return py
+
+
+def bench_cnt(py: Path, csv_path: Path, work: Path) -> tuple[float, float, int]:
+    db = work / "cnt.db"
+    db.unlink(missing_ok=True)
+    t_pre, _ = run_timed([str(py), "-m", "coordination_network_toolkit", str(db), "preprocess",
+                          "--format", "csv", str(csv_path)])
+    t_comp, mem = run_timed([str(py), "-m", "coordination_network_toolkit", str(db), "compute",
+                             "co_retweet", "--time_window", "60", "--min_edge_weight", "2",
+                             "--n_cpus", str(os.cpu_count() or 2)])
+    # CNT 1.5.2's CSV writer fails on its own keyword (n_messages): read its table directly.
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        n_edges = con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT min(user_1, user_2), max(user_1, user_2) "
+            "FROM co_retweet_network WHERE user_1 != user_2)").fetchone()[0]
+    return t_pre + t_comp, mem, n_edges
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000000,10000000")
+    ap.add_argument("--skip-cnt", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="swarmscope-bench-"))
+    rows = []
+    try:
+        if SHARED.exists():
+            py = None if args.skip_cnt else ensure_cnt()
+            for k in (1, 10):
+                stem = work / f"coortweet_x{k}"
+                n = copies_of_coortweet(k, stem)
+                case = work / f"case_x{k}"
+                t_in, m_in, _ = child(INGEST, str(case), str(stem.with_suffix(".parquet")))
+                t_det, m_det, out = child(DETECT, str(case), "cnt")
+                rows.append((f"coortweet x{k}", f"{n:,}", "swarmscope --mode cnt",
+                             f"{t_det:.2f}", f"{t_in:.2f}", f"{max(m_in, m_det):.0f}",
+                             f"{out.split()[1]} edges"))
+                t_sig, m_sig, out = child(DETECT, str(case), "significance")
+                rows.append(("", "", "swarmscope significance", f"{t_sig:.2f}", "", f"{m_sig:.0f}",
+                             f"{out.split()[1]} tested pairs"))
+                if py is not None:
+                    t_cnt, m_cnt, n_edges = bench_cnt(py, stem.with_suffix(".csv"), work)
+                    rows.append(("", "", "CNT 1.5.2 co_retweet", f"{t_cnt:.2f}", "(incl.)",
+                                 f"{m_cnt:.0f}", f"{n_edges} edges; speed-up "
+                                 f"{t_cnt / t_det:.1f}x"))
+        else:
+            print(f"(shared data not found at {SHARED}: peer comparison skipped)")
+        for n in [int(s) for s in args.sizes.split(",") if s]:
+            data = work / f"synthetic_{n}.parquet"
+            _, _, got = child(GENERATE, str(n), "7", str(data))
+            case = work / f"case_{n}"
+            t_in, m_in, _ = child(INGEST, str(case), str(data))
+            t_det, m_det, out = child(DETECT, str(case), "significance", str(data) + ".members")
+            cand, tested, flagged, planted_found, planted = (int(x) for x in out.split())
+            rows.append((f"synthetic {n / 1e6:g}M", f"{int(got):,}", "swarmscope significance",
+                         f"{t_det:.1f}", f"{t_in:.1f}", f"{m_det:.0f}",
+                         f"{cand:,} pairs; flagged {flagged:,}, planted found "
+                         f"{planted_found}/{planted}"))
+            shutil.rmtree(case, ignore_errors=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    head = ("data", "actions", "tool", "detect s", "ingest s", "peak MB", "output")
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    for r in [head, *rows]:
+        print(" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()

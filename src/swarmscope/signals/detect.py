@@ -1,0 +1,424 @@
+"""``swarmscope detect``: co-action networks, significance, account scores and clusters.
+
+One call runs, for each requested behaviour, the windowed co-action join
+(:mod:`~swarmscope.signals.coaction`), scores every pair against the null model
+(:mod:`~swarmscope.signals.significance`) or applies a peer's semantics
+(:mod:`~swarmscope.signals.parity`), combines behaviours into one score per account, clusters
+the significant-edge graph (:mod:`~swarmscope.signals.clusters`) and publishes into the case:
+
+- ``results/edges.parquet``: one row per tested account pair and behaviour (``a``, ``b``,
+  ``n_objects``, ``n_events``, first/last time, ``median_lag_s``, direction counts,
+  ``expected``, ``p_value``, ``q_value``, ``significant``);
+- ``results/accounts.parquet``: one row per account seen (``account``, ``n_actions``, ``score``
+  = -log10 of the account's best q-value after a Bonferroni correction over behaviours,
+  ``flagged``, ``cluster``, ``partners``, ``top_partner``, ``evidence``);
+- ``results/clusters.parquet``: one row per cluster (size, members, behaviours, density, time
+  span, top shared objects, score);
+- ``results/bounded_objects.parquet``: objects where the crowd cap applied;
+- CSV copies (formula-safe), ``network.gexf`` and ``network.graphml`` for Gephi, and
+  ``detect.json`` with the parameters, counts and the SHA-256 of every file written.
+
+Combining behaviours: an account's q-value is the smallest q over its edges in all behaviours,
+multiplied by the number of behaviours tested (Bonferroni), so adding behaviours never makes an
+account look more coordinated by chance.
+
+Example::
+
+    from swarmscope import Case
+    from swarmscope.signals.detect import detect
+    result = detect(Case.open("mycase"), behaviours=["repost", "text"], window=60)
+    result.accounts.filter(result.accounts["flagged"])  # pyarrow; .to_pandas() for pandas
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import __version__
+from ..behaviours import behaviour_sql, get_behaviour
+from ..case import Case
+from ..errors import UsageError
+from ..exports import write_csv, write_gexf, write_graphml
+from .clusters import leiden_clusters
+from .coaction import DEFAULT_MAX_NEIGHBOURS, aggregate_pairs, prepare_events
+from .neardup import text_families
+from .parity import cnt_network, coortweet_network
+from .significance import score_pairs
+
+DEFAULT_BEHAVIOURS = ("repost", "quote", "reply", "link", "hashtag", "text", "neartext", "edit")
+MODES = ("significance", "coortweet", "cnt")
+
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s|sec|m|min|h|d)?\s*$")
+_UNITS = {None: 1, "s": 1, "sec": 1, "ms": 0.001, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str | float | int) -> float:
+    """Seconds from ``90``, ``"90s"``, ``"5m"``, ``"1.5h"``, ``"2d"``."""
+    if isinstance(value, int | float):
+        return float(value)
+    m = _DURATION.match(value)
+    if not m:
+        raise UsageError(f"cannot read duration {value!r} (examples: 60, 60s, 5m, 1h)")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+@dataclass
+class DetectResult:
+    """Arrow tables of one detection run (also written into the case unless ``write=False``)."""
+
+    edges: pa.Table
+    accounts: pa.Table
+    clusters: pa.Table
+    bounded: pa.Table
+    params: dict[str, Any]
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> list[str]:
+        acc = self.accounts.to_pydict()
+        return [a for a, f in zip(acc["account"], acc["flagged"], strict=True) if f]
+
+
+ProgressFn = Callable[[str], None]
+
+
+def detect(
+    case: Case | str | Path,
+    behaviours: list[str] | tuple[str, ...] | None = None,
+    window: str | float | None = None,
+    windows: dict[str, str | float] | None = None,
+    mode: str = "significance",
+    max_neighbours: int | None = DEFAULT_MAX_NEIGHBOURS,
+    min_objects: int = 2,
+    alpha: float = 0.01,
+    min_participation: int = 2,
+    edge_weight: float = 0.5,
+    min_edge_weight: int = 2,
+    seed: int = 42,
+    resolution: float = 1.0,
+    write: bool = True,
+    progress: ProgressFn | None = None,
+) -> DetectResult:
+    """Run co-action detection on ``case`` (see the module docstring)."""
+    if not isinstance(case, Case):
+        case = Case.open(case)
+    if mode not in MODES:
+        raise UsageError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    say = progress or (lambda _msg: None)
+    con = case.connect()
+    names = list(behaviours) if behaviours else _behaviours_with_data(con, DEFAULT_BEHAVIOURS)
+    for n in names:
+        get_behaviour(n)  # unknown names fail before any work
+    # One window for all behaviours when given, else each behaviour's default.
+    per_window = {n: parse_duration(window) if window is not None
+                  else get_behaviour(n).default_window for n in names}
+    for k, v in (windows or {}).items():
+        if k not in per_window:
+            raise UsageError(f"--window {k}=...: {k!r} is not one of the behaviours run")
+        per_window[k] = parse_duration(v)
+    params = {
+        "mode": mode, "behaviours": names, "windows": per_window,
+        "max_neighbours": max_neighbours, "min_objects": min_objects, "alpha": alpha,
+        "min_participation": min_participation, "edge_weight": edge_weight,
+        "min_edge_weight": min_edge_weight, "seed": seed, "resolution": resolution,
+    }
+    edge_tables: list[pa.Table] = []
+    bounded_tables: list[pa.Table] = []
+    counts: dict[str, Any] = {"behaviours": {}}
+    if any("text_families" in get_behaviour(n).requires for n in names):
+        say("near-duplicate text families (MinHash + LSH)")
+        families, counts["text_families"] = text_families(case)
+        con.register("text_families", families)
+    for beh in names:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE src AS {behaviour_sql(beh)}")
+        n_actions = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+        say(f"{beh}: {n_actions:,} actions, window {per_window[beh]:g} s")
+        if n_actions == 0:
+            counts["behaviours"][beh] = {"actions": 0, "candidate_pairs": 0, "edges": 0}
+            continue
+        if mode == "significance":
+            tbl, bounded, n_pairs = _significance_edges(con, beh, per_window[beh],
+                                                        max_neighbours, min_objects, alpha)
+            bounded_tables.append(bounded)
+        elif mode == "coortweet":
+            tbl = _as_edges(coortweet_network(con, "src", per_window[beh], min_participation,
+                                              edge_weight, subgraph=1), per_window[beh])
+            n_pairs = tbl.num_rows
+        else:
+            _, und = cnt_network(con, "src", per_window[beh], min_edge_weight)
+            tbl = _as_edges(und, per_window[beh])
+            n_pairs = tbl.num_rows
+        edge_tables.append(tbl)
+        counts["behaviours"][beh] = {
+            "actions": n_actions, "candidate_pairs": n_pairs,
+            "edges": tbl.num_rows,
+            "significant": int(sum(tbl.column("significant").to_pylist())),
+        }
+    edges = pa.concat_tables(edge_tables) if edge_tables else _empty_edges()
+    bounded = pa.concat_tables(bounded_tables) if bounded_tables else _empty_bounded()
+    say("scoring accounts and clustering")
+    accounts, clusters = _accounts_and_clusters(con, edges, names, alpha, seed, resolution, mode)
+    counts["accounts"] = accounts.num_rows
+    counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
+    counts["clusters"] = clusters.num_rows
+    result = DetectResult(edges, accounts, clusters, bounded, params, counts)
+    if write:
+        publish(case, result)
+    return result
+
+
+def _behaviours_with_data(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
+    out = []
+    for n in names:
+        if get_behaviour(n).requires:
+            # derived behaviours run when what they derive from has data
+            if n == "neartext" and "text" in out:
+                out.append(n)
+            continue
+        if con.execute(f"SELECT count(*) FROM ({behaviour_sql(n)}) LIMIT 1").fetchall()[0][0]:
+            out.append(n)
+    return out
+
+
+def _significance_edges(con: duckdb.DuckDBPyConnection, beh: str, window: float,
+                        max_neighbours: int | None, min_objects: int, alpha: float
+                        ) -> tuple[pa.Table, pa.Table, int]:
+    prepare_events(con, "src", window, max_neighbours)
+    n_pairs = aggregate_pairs(con, min_objects)
+    scored = score_pairs(con, n_pairs)
+    con.register("scored", scored)
+    tbl = con.sql(f"""
+        SELECT behaviour, a, b, n_objects, n_events, first_ts, last_ts, median_lag_s,
+               a_first, b_first, simultaneous, {float(window)}::DOUBLE AS window_s,
+               expected, p_value, q_value, (q_value <= {float(alpha)}) AS significant
+        FROM scored
+        ORDER BY q_value, n_objects DESC, a, b
+    """).to_arrow_table()
+    con.unregister("scored")
+    bounded = con.sql("SELECT * FROM bounded ORDER BY events_not_generated DESC").to_arrow_table()
+    con.execute("DROP VIEW IF EXISTS events_named")
+    for t in ("events", "ev", "ev_src", "pairs", "pair_keys", "endpoint_hours", "action_hours"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return tbl, bounded, n_pairs
+
+
+def _as_edges(tbl: pa.Table, window: float) -> pa.Table:
+    """Peer-mode edges in the common edge schema (every returned edge is significant)."""
+    n = tbl.num_rows
+    weight = tbl.column("weight").cast(pa.int64())
+    none_f = pa.nulls(n, pa.float64())
+    return pa.table({
+        "behaviour": tbl.column("behaviour"), "a": tbl.column("a"), "b": tbl.column("b"),
+        "n_objects": weight, "n_events": weight,
+        "first_ts": pa.nulls(n, pa.timestamp("us", tz="UTC")),
+        "last_ts": pa.nulls(n, pa.timestamp("us", tz="UTC")),
+        "median_lag_s": (tbl.column("avg_time_delta") if "avg_time_delta" in tbl.column_names
+                         else none_f),
+        "a_first": pa.nulls(n, pa.int64()), "b_first": pa.nulls(n, pa.int64()),
+        "simultaneous": pa.nulls(n, pa.int64()),
+        "window_s": pa.array([float(window)] * n), "expected": none_f, "p_value": none_f,
+        "q_value": none_f, "significant": pa.array([True] * n),
+    })
+
+
+def _empty_edges() -> pa.Table:
+    return _as_edges(pa.table({"behaviour": pa.array([], pa.string()), "a": pa.array([], pa.string()),
+                               "b": pa.array([], pa.string()), "weight": pa.array([], pa.int64())}), 0)
+
+
+def _empty_bounded() -> pa.Table:
+    return pa.table({"behaviour": pa.array([], pa.string()), "object": pa.array([], pa.string()),
+                     "actions": pa.array([], pa.int64()), "max_crowd": pa.array([], pa.int64()),
+                     "events_not_generated": pa.array([], pa.int64())})
+
+
+def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, names: list[str],
+                           alpha: float, seed: int, resolution: float, mode: str
+                           ) -> tuple[pa.Table, pa.Table]:
+    con.register("edges_tbl", edges)
+    sig = con.sql("""
+        SELECT a, b, sum(n_objects) AS weight FROM edges_tbl WHERE significant GROUP BY a, b
+    """).to_arrow_table()
+    membership = leiden_clusters(sig, seed=seed, resolution=resolution)
+    con.register("membership", membership)
+    n_beh = max(1, len(names))
+    score_expr = (f"least(300.0, -log10(greatest(least(1.0, min(e.q_value) * {n_beh}), 1e-300)))"
+                  if mode == "significance" else "sum(e.n_objects)::DOUBLE")
+    flag_expr = (f"least(1.0, min(e.q_value) * {n_beh}) <= {float(alpha)}"
+                 if mode == "significance" else "bool_or(e.significant)")
+    behaviour_list = ", ".join(f"'{n}'" for n in names) or "''"
+    accounts = con.sql(f"""
+        WITH seen AS (
+            SELECT account, count(*) AS n_actions FROM actions GROUP BY account
+        ),
+        ends AS (
+            SELECT a AS account, b AS partner, * EXCLUDE (a, b) FROM edges_tbl
+            UNION ALL
+            SELECT b AS account, a AS partner, * EXCLUDE (a, b) FROM edges_tbl
+        ),
+        agg AS (
+            SELECT e.account, {score_expr} AS score, coalesce({flag_expr}, false) AS flagged,
+                   count(DISTINCT e.partner) FILTER (WHERE e.significant) AS partners,
+                   list(DISTINCT e.behaviour) FILTER (WHERE e.significant) AS behaviours,
+                   arg_min(e.partner, (CASE WHEN e.significant THEN 0 ELSE 1 END, e.q_value,
+                           -e.n_objects, e.partner)) AS top_partner,
+                   arg_min(e.behaviour || ': ' || e.n_objects || ' shared objects within '
+                           || e.window_s || ' s'
+                           || coalesce(' (expected ' || round(e.expected, 2) || ', q='
+                                       || printf('%.2g', e.q_value) || ')', ''),
+                           (CASE WHEN e.significant THEN 0 ELSE 1 END, e.q_value,
+                            -e.n_objects, e.partner)) AS evidence
+            FROM ends e WHERE e.behaviour IN ({behaviour_list})
+            GROUP BY e.account
+        )
+        SELECT s.account, s.n_actions, coalesce(g.score, 0.0) AS score,
+               coalesce(g.flagged, false) AS flagged, m.cluster,
+               coalesce(g.partners, 0) AS partners, g.behaviours, g.top_partner, g.evidence
+        FROM seen s LEFT JOIN agg g USING (account) LEFT JOIN membership m USING (account)
+        ORDER BY score DESC, account
+    """).to_arrow_table()
+    con.register("accounts_tbl", accounts)
+    clusters = con.sql("""
+        WITH m AS (SELECT * FROM membership),
+        inner_edges AS (
+            SELECT ma.cluster, e.* FROM edges_tbl e
+            JOIN m ma ON ma.account = e.a JOIN m mb ON mb.account = e.b
+            WHERE ma.cluster = mb.cluster AND e.significant
+        ),
+        per AS (
+            SELECT cluster, count(*) AS n_edges, count(DISTINCT (a, b)) AS n_pairs,
+                   list(DISTINCT behaviour ORDER BY behaviour) AS behaviours,
+                   min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+                   sum(n_objects) AS shared_objects
+            FROM inner_edges GROUP BY cluster
+        ),
+        members AS (
+            SELECT m.cluster, count(*) AS size,
+                   list(m.account ORDER BY acc.score DESC, m.account) AS members,
+                   max(acc.score) AS score, avg(acc.score) AS mean_score
+            FROM m JOIN accounts_tbl acc USING (account) GROUP BY m.cluster
+        )
+        SELECT mb.cluster, mb.size, mb.members, p.behaviours, coalesce(p.n_edges, 0) AS n_edges,
+               CASE WHEN mb.size > 1 THEN 2.0 * coalesce(p.n_pairs, 0) / (mb.size * (mb.size - 1))
+                    ELSE 0 END AS density,
+               p.first_ts, p.last_ts, coalesce(p.shared_objects, 0) AS shared_objects,
+               mb.score, mb.mean_score
+        FROM members mb LEFT JOIN per p USING (cluster)
+        ORDER BY mb.cluster
+    """).to_arrow_table()
+    clusters = _add_top_objects(con, clusters, membership, names)
+    for name in ("edges_tbl", "membership", "accounts_tbl"):
+        con.unregister(name)
+    return accounts, clusters
+
+
+def _add_top_objects(con: duckdb.DuckDBPyConnection, clusters: pa.Table, membership: pa.Table,
+                     names: list[str], top: int = 5) -> pa.Table:
+    """Objects acted on by the most members of each cluster (for the dossier)."""
+    if clusters.num_rows == 0 or not names:
+        return clusters.append_column("top_objects", pa.array([], pa.list_(pa.string())))
+    union = " UNION ALL ".join(f"SELECT * FROM ({behaviour_sql(n)})" for n in names)
+    tops = con.sql(f"""
+        WITH b AS ({union}),
+        per AS (
+            SELECT m.cluster, b.behaviour || ' ' || b.object AS obj,
+                   count(DISTINCT b.account) AS members
+            FROM b JOIN membership m USING (account)
+            GROUP BY m.cluster, b.behaviour, b.object HAVING count(DISTINCT b.account) > 1
+        )
+        SELECT cluster, list(obj ORDER BY members DESC, obj)[1:{top}] AS top_objects
+        FROM per GROUP BY cluster
+    """).to_arrow_table()
+    con.register("tops", tops)
+    con.register("clusters_tbl", clusters)
+    out = con.sql("""
+        SELECT c.*, coalesce(t.top_objects, []::VARCHAR[]) AS top_objects
+        FROM clusters_tbl c LEFT JOIN tops t USING (cluster) ORDER BY c.cluster
+    """).to_arrow_table()
+    con.unregister("tops")
+    con.unregister("clusters_tbl")
+    return out
+
+
+def publish(case: Case, result: DetectResult) -> None:
+    """Write the result tables and exports into ``case/results`` in one transaction."""
+    with case.transaction() as txn:
+        files: dict[str, Path] = {}
+        for name, tbl in (("edges", result.edges), ("accounts", result.accounts),
+                          ("clusters", result.clusters), ("bounded_objects", result.bounded)):
+            p = txn.stage_path(f"{name}.parquet")
+            pq.write_table(tbl, p, compression="zstd")
+            files[f"{name}.parquet"] = p
+            c = txn.stage_path(f"{name}.csv")
+            write_csv(tbl, c)
+            files[f"{name}.csv"] = c
+        nodes, graph_edges = _graph(result)
+        node_attrs = ["cluster", "score", "flagged", "n_actions"]
+        edge_attrs = ["behaviours", "n_objects", "q_value"]
+        g = txn.stage_path("network.gexf")
+        write_gexf(nodes, graph_edges, g, node_attrs, edge_attrs)
+        files["network.gexf"] = g
+        gm = txn.stage_path("network.graphml")
+        write_graphml(nodes, graph_edges, gm, node_attrs, edge_attrs)
+        files["network.graphml"] = gm
+        run = {
+            "signal": "coaction",
+            "swarmscope_version": __version__,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "case_generation": case.generation,
+            "params": result.params,
+            "counts": result.counts,
+            "files": {name: _sha256(p) for name, p in files.items()},
+        }
+        for name, p in files.items():
+            txn.add_result(name, p)
+        rp = txn.stage_path("detect.json")
+        rp.write_bytes(orjson.dumps(run, option=orjson.OPT_INDENT_2))
+        txn.add_result("detect.json", rp)
+
+
+def _graph(result: DetectResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The significant subgraph: flagged accounts and significant edges (for Gephi)."""
+    sig: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in result.edges.filter(result.edges.column("significant")).to_pylist():
+        key = (e["a"], e["b"])
+        cur = sig.setdefault(key, {"source": e["a"], "target": e["b"], "weight": 0,
+                                   "behaviours": [], "n_objects": 0, "q_value": 1.0})
+        cur["weight"] += e["n_objects"]
+        cur["n_objects"] += e["n_objects"]
+        cur["behaviours"].append(e["behaviour"])
+        if e["q_value"] is not None:
+            cur["q_value"] = min(cur["q_value"], e["q_value"])
+    ids = {x for k in sig for x in k}
+    nodes = [
+        {"id": a["account"], "cluster": a["cluster"], "score": round(a["score"], 3),
+         "flagged": a["flagged"], "n_actions": a["n_actions"]}
+        for a in result.accounts.to_pylist() if a["account"] in ids
+    ]
+    edges = []
+    for v in sig.values():
+        v["behaviours"] = ",".join(sorted(set(v["behaviours"])))
+        if math.isnan(v["q_value"]):
+            v["q_value"] = None
+        edges.append(v)
+    return nodes, edges
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,81 @@
+"""Timestamps in any zone or epoch unit become UTC microseconds; unreadable ones become NULL."""
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from swarmscope.timeparse import parse_timestamps
+
+UTC = dt.UTC
+MIDNIGHT = dt.datetime(2021, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2021-01-01T00:00:00Z",
+        "2021-01-01 00:00:00+00:00",
+        "2021-01-01T01:00:00+01:00",
+        "2020-12-31T19:00:00-05:00",
+        "2021-01-01T05:30:00+05:30",
+        "2021-01-01 02:00:00+0200",
+        "2021-01-01 00:00:00 UTC",
+        "Fri Jan 01 00:00:00 +0000 2021",
+        "1/1/2021 0:00",
+        "1609459200",
+        "1609459200000",
+        "1609459200000000",
+        "1609459200000000000",
+        "2021-01-01",
+    ],
+)
+def test_every_spelling_of_the_same_instant_parses_to_it(raw):
+    assert parse_timestamps(pa.array([raw])).to_pylist() == [MIDNIGHT]
+
+
+def test_epoch_numbers_in_any_unit():
+    got = parse_timestamps(pa.array([1609459200, 1609459200123, 1609459200123456]))
+    assert got.to_pylist() == [
+        MIDNIGHT,
+        MIDNIGHT + dt.timedelta(milliseconds=123),
+        MIDNIGHT + dt.timedelta(microseconds=123456),
+    ]
+
+
+def test_fractional_epoch_seconds_keep_microseconds():
+    assert parse_timestamps(pa.array(["1609459200.25"])).to_pylist() == [
+        MIDNIGHT + dt.timedelta(milliseconds=250)]
+
+
+def test_naive_times_are_read_in_the_given_zone_with_daylight_saving():
+    winter, summer = parse_timestamps(
+        pa.array(["2021-01-01 12:00:00", "2021-07-01 12:00:00"]), tz="Europe/Berlin").to_pylist()
+    assert winter == dt.datetime(2021, 1, 1, 11, tzinfo=UTC)
+    assert summer == dt.datetime(2021, 7, 1, 10, tzinfo=UTC)
+
+
+def test_an_explicit_offset_wins_over_the_default_zone():
+    got = parse_timestamps(pa.array(["2021-01-01T01:00:00+01:00"]), tz="America/New_York")
+    assert got.to_pylist() == [MIDNIGHT]
+
+
+def test_explicit_strptime_format():
+    got = parse_timestamps(pa.array(["01.01.2021 01:00"]), fmt="%d.%m.%Y %H:%M", tz="Europe/Paris")
+    assert got.to_pylist() == [MIDNIGHT]
+
+
+def test_forced_epoch_unit():
+    assert parse_timestamps(pa.array(["1609459200000"]), unit="ms").to_pylist() == [MIDNIGHT]
+
+
+@pytest.mark.parametrize("raw", ["garbage", "", "   ", None, "2021-13-45T00:00:00Z", "yesterday"])
+def test_unreadable_values_become_null(raw):
+    assert parse_timestamps(pa.array([raw], pa.string())).to_pylist() == [None]
+
+
+def test_naive_arrow_timestamps_are_taken_as_utc_or_the_given_zone():
+    naive = pa.array([dt.datetime(2021, 1, 1, 1, 0)], pa.timestamp("us"))
+    assert parse_timestamps(naive, tz="Europe/London").to_pylist() == [
+        dt.datetime(2021, 1, 1, 1, tzinfo=UTC)]
+    assert parse_timestamps(naive, tz="Europe/Berlin").to_pylist() == [MIDNIGHT]
