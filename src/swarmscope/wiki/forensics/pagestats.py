@@ -152,8 +152,10 @@ def page_stats(con: duckdb.DuckDBPyConnection, top: int = DEFAULT_TOP,
                    bool_or(user_is_bot IS NOT NULL) AS bots_known,
                    count(*) FILTER (WHERE user_hidden) AS hidden_user_edits,
                    min(ts) AS first_edit, max(ts) AS last_edit,
-                   arg_min(CASE WHEN user_hidden THEN NULL ELSE "user" END, pos) AS first_editor,
-                   arg_max(CASE WHEN user_hidden THEN NULL ELSE "user" END, pos) AS last_editor,
+                   CASE WHEN NOT arg_min(user_hidden, pos) THEN arg_min("user", pos) END
+                       AS first_editor,
+                   CASE WHEN NOT arg_max(user_hidden, pos) THEN arg_max("user", pos) END
+                       AS last_editor,
                    arg_max(size, pos) AS size_latest,
                    CAST(sum(added) AS BIGINT) AS added_bytes,
                    CAST(sum(xt_added) AS BIGINT) AS xtools_added_bytes,
