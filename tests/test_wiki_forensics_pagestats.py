@@ -6,14 +6,14 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
-from conftest import require_shared
-from wikihist import T0, add_table, make_case, rev
 
+from conftest import require_shared
 from swarmscope import Case
 from swarmscope.ingest import ingest
 from swarmscope.wiki.collect import ACCOUNTS_SCHEMA, PAGEVIEWS_SCHEMA
 from swarmscope.wiki.forensics._base import prepare
 from swarmscope.wiki.forensics.pagestats import compute_page_stats
+from wikihist import T0, add_table, make_case, rev
 
 
 def _stats(case: Case, pages=None):
