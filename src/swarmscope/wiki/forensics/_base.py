@@ -1,4 +1,4 @@
-"""Shared plumbing of the forensics signals: the revision relation, revert edges, publishing.
+"""Shared plumbing of the forensics signals: the revision relation and the revert edges.
 
 Every signal reads the ``wiki_revisions`` table (:mod:`swarmscope.wiki.reverts`) through a
 DuckDB connection prepared by :func:`prepare`, which registers:
@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ...case import Case
 from ..reverts import TABLE as REVISIONS_TABLE
@@ -107,18 +105,6 @@ def fetch(con: duckdb.DuckDBPyConnection, query: str, params: dict | list | None
     """Run ``query`` and return its full result as Arrow (never leaves a result open)."""
     return con.sql(query, params=params).to_arrow_table() if params else \
         con.sql(query).to_arrow_table()
-
-
-def publish(case: Case, results: dict[str, pa.Table]) -> dict[str, Path]:
-    """Write ``results`` (file name -> table) into ``case`` in one transaction."""
-    paths: dict[str, Path] = {}
-    with case.transaction() as txn:
-        for name, table in results.items():
-            staged = txn.stage_path(name)
-            pq.write_table(table, staged, compression="zstd")
-            txn.add_result(name, staged)
-            paths[name] = case.path / "results" / name
-    return paths
 
 
 def bh_qvalues(p: list[float] | tuple[float, ...], m: int | None = None) -> list[float]:

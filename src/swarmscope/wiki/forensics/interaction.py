@@ -21,7 +21,7 @@ For a set of accounts (``users``), in SQL over ``wiki_revisions``:
   that one, and whether the page changed hands (``switch``); reverts are marked with whom they
   reverted.
 
-Nothing is truncated (the Analyser stops at a contribution limit per user). Edits by accounts
+Nothing is truncated (web tools bound what they read per request). Edits by accounts
 outside the set between two edits of the set do not break a gap: the gap is between the set's
 own edits, as in the Analyser. Hidden user names are never part of the set.
 

@@ -39,11 +39,15 @@ are left out.
 - ``f_creation``: ``exp(-|days| / 30)`` between the two registrations, when ``wiki_accounts``
   holds both (else 0).
 
-``score`` = the weighted sum (``weights``, default coedit 0.20, timecard 0.15, offset 0.10,
-style 0.20, revert 0.15, coactive 0.15, creation 0.05), multiplied by ``conflict_factor``
+``score`` = the weighted sum (``weights``, default coedit 0.20, timecard 0.10, offset 0.10,
+style 0.15, revert 0.30, coactive 0.10, creation 0.05), multiplied by ``conflict_factor``
 (0.3) when either account ever reverted the other: accounts run by one operator rarely fight,
-while a patroller reverting a vandal shares the vandal's pages and hours. Pairs are ranked by
-score; ``evidence`` lists the strongest components in words.
+while a patroller reverting a vandal shares the vandal's pages and hours. Revert partnering
+weighs most because it is the only component tested against a null model; the others are
+similarities whose base rate varies from case to case (a wiki whose editors all use the same
+few summaries, a community in one time zone). The weights are set by this reasoning, not
+fitted. Pairs are ranked by score; ``evidence`` lists the components that contribute at least
+0.02 in words, strongest first.
 
 The SimilarUsers figures of :mod:`.similar` (``edit_overlap``, ``edit_overlap_inv``, day and
 hour cosine and level) are columns of the same table, so the service's view and the score sit
