@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from swarmscope import Case
 from swarmscope.cli import cli
+from swarmscope.ingest import ingest
 from swarmscope.wiki.forensics import run_report
 from wikihist import make_case, rev
 
@@ -56,3 +57,13 @@ def test_empty_case_gives_empty_tables(tmp_path):
     rep = run_report(case, users=["Nobody", "Else"])
     assert all(t.num_rows == 0 for t in rep.tables.values())
     assert len(Case.open(case.path).results()) == len(rep.tables) + 1
+
+
+def test_stale_wiki_revisions_are_recomputed(tmp_path):
+    """Revisions ingested after the last `wiki reverts` (a dump, say) are not left out."""
+    case = make_case(tmp_path, [rev("P", "A", 0), rev("P", "B", 1)], name="first")
+    make_case(tmp_path, [rev("Q", "C", 5), rev("Q", "D", 6)], reverts=False, name="second",
+              first_revid=9000)
+    ingest(case, [tmp_path / "second-actions.parquet"], format="parquet")
+    rep = run_report(Case.open(case.path), write=False)
+    assert rep.counts["pages"] == 2

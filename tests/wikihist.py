@@ -53,7 +53,7 @@ def _is_ip(name: str) -> bool:
 
 
 def make_case(tmp: Path, revs: list[Rev], platform: str = "wikipedia", reverts: bool = True,
-              name: str = "case") -> Case:
+              name: str = "case", first_revid: int = 5000) -> Case:
     """A case holding ``revs`` (see the module docstring)."""
     order = sorted(range(len(revs)), key=lambda i: (revs[i].minute, i))
     page_ids = {p: 1000 + i for i, p in enumerate(dict.fromkeys(r.page for r in revs))}
@@ -63,7 +63,7 @@ def make_case(tmp: Path, revs: list[Rev], platform: str = "wikipedia", reverts: 
         "repost_of", "text", "urls", "hashtags", "mentions", "title", "extra")}
     for n, i in enumerate(order):
         r = revs[i]
-        revid = 5000 + n
+        revid = first_revid + n
         parent = last.get(r.page)
         last[r.page] = revid
         content = r.content if r.content is not None else f"{r.page} by {r.user} at {r.minute}"

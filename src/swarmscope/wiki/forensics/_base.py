@@ -34,11 +34,17 @@ SIMILAR_NAMESPACES = (0, 1, 118)
 
 
 def ensure_revisions(case: Case) -> Case:
-    """``case`` with a ``wiki_revisions`` table (computed with the default radius if missing)."""
-    if REVISIONS_TABLE not in case.tables():
-        compute_reverts(case)
-        case = Case.open(case.path)
-    return case
+    """``case`` with an up-to-date ``wiki_revisions`` table: computed (default radius) when it
+    is missing or holds another number of revisions than the case's wiki actions (revisions
+    ingested from dumps after the last ``swarmscope wiki reverts``)."""
+    if REVISIONS_TABLE in case.tables():
+        con = case.connect()
+        actions = con.sql("SELECT count(*) FROM actions WHERE kind IN ('edit', 'revert') "
+                          "AND TRY_CAST(action_id AS BIGINT) IS NOT NULL").fetchall()[0][0]
+        if actions == case.count(REVISIONS_TABLE):
+            return case
+    compute_reverts(case)
+    return Case.open(case.path)
 
 
 def prepare(case: Case, con: duckdb.DuckDBPyConnection | None = None,

@@ -11,16 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...case import Case
-from ..reverts import TABLE, compute_reverts
 from .report import run_report
 
 
 def run(case: Case) -> dict[str, Any]:
     """Run every forensics signal on ``case``; returns result paths and a short summary."""
-    if TABLE not in case.tables():
-        compute_reverts(case)
-        case = Case.open(case.path)
-    rep = run_report(case)
+    rep = run_report(case)  # computes wiki_revisions first when missing or stale
     teams = [t for t in rep.tables["wiki_tag_teams"].to_pylist() if t["flagged"]]
     top = rep.tables["wiki_similar_pairs"].slice(0, 3).to_pylist()
     out: dict[str, Any] = {

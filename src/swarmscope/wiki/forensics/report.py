@@ -49,6 +49,7 @@ from typing import Any
 import igraph as ig
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ... import __version__
 from ...case import Case
@@ -143,7 +144,6 @@ def run_report(case: Case | str | Path, pages: Iterable[str] | None = None,
     wars = edit_wars(con)
     if page_list:
         wanted = pa.array(page_list, pa.string())
-        import pyarrow.compute as pc
         wars = wars.filter(pc.is_in(wars.column("page"), value_set=wanted))
     tables["wiki_edit_wars"] = wars
     say("tag teams")
