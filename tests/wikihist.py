@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,8 @@ def make_case(tmp: Path, revs: list[Rev], platform: str = "wikipedia", reverts: 
               name: str = "case", first_revid: int = 5000) -> Case:
     """A case holding ``revs`` (see the module docstring)."""
     order = sorted(range(len(revs)), key=lambda i: (revs[i].minute, i))
-    page_ids = {p: 1000 + i for i, p in enumerate(dict.fromkeys(r.page for r in revs))}
+    # Page ids from the title, so two cases made here agree on them.
+    page_ids = {p: 1000 + zlib.crc32(p.encode()) % 10**7 for p in {r.page for r in revs}}
     last: dict[str, int] = {}
     cols: dict[str, list[Any]] = {k: [] for k in (
         "platform", "action_id", "account", "account_id", "ts", "kind", "parent_id",
