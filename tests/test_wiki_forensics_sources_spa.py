@@ -72,10 +72,10 @@ def test_removals_and_additions_per_account(sources_case):
 
 def test_group_removing_the_same_domain_is_flagged(sources_case):
     out = compute_sources(prepare(sources_case), _groups(["R1", "R2"]))
-    rings = {r["domain"]: r for r in out["wiki_source_rings"].to_pylist()}
-    bad = rings["bad.example.com"]
-    assert (bad["removals"], bad["members_removing"], bad["pages"]) == (6, 2, 3)
-    assert (bad["other_removals"], bad["other_removals_total"]) == (1, 7)
+    rings = {(r["change"], r["domain"]): r for r in out["wiki_source_rings"].to_pylist()}
+    bad = rings[("removed", "bad.example.com")]
+    assert (bad["events"], bad["members_involved"], bad["pages"]) == (6, 2, 3)
+    assert (bad["other_events"], bad["other_events_total"]) == (1, 7)
     assert bad["baseline_share"] == pytest.approx((1 + 1) / (7 + 3))  # add-one, 3 domains
     assert bad["p_value"] < 1e-3 and bad["flagged"]
     assert bad["removed_baseline_share"] > 0.5  # a long-standing citation

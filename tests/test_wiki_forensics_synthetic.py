@@ -83,7 +83,8 @@ def test_ring_removes_the_target_domains(synth):
     report, _, tagteam, _ = synth
     targets = set(tagteam["parameters"]["target_domains"])
     rings = [r for r in report.tables["wiki_source_rings"].to_pylist() if r["flagged"]]
-    flagged_domains = {r["domain"] for r in rings if r["source"] == "tag_team"}
+    flagged_domains = {r["domain"] for r in rings
+                       if r["source"] == "tag_team" and r["change"] == "removed"}
     assert flagged_domains == targets
     by_domain = {r["domain"]: r for r in report.tables["wiki_source_domains"].to_pylist()}
     for d in targets:

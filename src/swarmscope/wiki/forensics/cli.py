@@ -44,7 +44,7 @@ def report(case: Path, pages: tuple[str, ...], users: tuple[str, ...], window: s
         f"{c['pages']:,} pages, {c['revert_edges']:,} reverter->reverted edges, "
         f"{c['edit_wars']:,} pages with mutual reverts, {c['tag_teams_flagged']:,} tag teams, "
         f"{c['similar_pairs']:,} scored pairs, {c['single_purpose']:,} single-purpose "
-        f"accounts, {c['source_rings_flagged']:,} group/domain removals flagged"))
+        f"accounts, {c['source_rings_flagged']:,} group source changes flagged"))
     teams = [t for t in rep.tables["wiki_tag_teams"].to_pylist() if t["flagged"]]
     if teams:
         t = Table("team", "members", "pages", "opponents", "reverts", "q", title="tag teams")

@@ -18,7 +18,8 @@ result file                               signal (module)
 ``wiki_tag_teams.parquet``                tag teams (:mod:`.tagteam`)
 ``wiki_source_changes.parquet``           domains removed/added per account (:mod:`.sources`)
 ``wiki_source_domains.parquet``           per domain (:mod:`.sources`)
-``wiki_source_rings.parquet``             groups removing the same domains (:mod:`.sources`)
+``wiki_source_rings.parquet``             groups removing/adding the same domains
+                                          (:mod:`.sources`)
 ``wiki_single_purpose.parquet``           concentration, sleepers, after-block starts
                                           (:mod:`.single_purpose`)
 ``wiki_similar_pairs.parquet``            SimilarUsers figures and the pair score
@@ -32,7 +33,7 @@ set of accounts for the interaction tables and the focus of the pair score (ever
 named account with any other account is scored). Without ``users`` the interaction set is the
 members of the flagged tag teams and the accounts of the ``top_pairs`` best-scored pairs.
 
-Groups for the source-ring test: the flagged tag teams, the ``users`` (as one group, when two
+Groups for the source-ring test (removals and additions): the flagged tag teams, the ``users`` (as one group, when two
 or more), and the connected components of the ``top_pairs`` best pairs that never reverted
 each other.
 """
@@ -186,13 +187,14 @@ def run_report(case: Case | str | Path, pages: Iterable[str] | None = None,
 def _empty_rings() -> pa.Table:
     return pa.schema([
         ("platform", pa.string()), ("group_id", pa.int64()), ("source", pa.string()),
-        ("members", pa.list_(pa.string())), ("domain", pa.string()), ("removals", pa.int64()),
-        ("members_removing", pa.int64()), ("removers", pa.list_(pa.string())),
-        ("pages", pa.int64()), ("page_list", pa.list_(pa.string())),
-        ("removals_reverted", pa.int64()), ("removed_baseline_share", pa.float64()),
-        ("group_removals", pa.int64()), ("other_removals", pa.int64()),
-        ("other_removals_total", pa.int64()), ("baseline_share", pa.float64()),
-        ("p_value", pa.float64()), ("q_value", pa.float64()), ("flagged", pa.bool_()),
+        ("members", pa.list_(pa.string())), ("change", pa.string()), ("domain", pa.string()),
+        ("events", pa.int64()), ("members_involved", pa.int64()),
+        ("accounts", pa.list_(pa.string())), ("pages", pa.int64()),
+        ("page_list", pa.list_(pa.string())), ("reverted", pa.int64()),
+        ("removed_baseline_share", pa.float64()), ("group_events", pa.int64()),
+        ("other_events", pa.int64()), ("other_events_total", pa.int64()),
+        ("baseline_share", pa.float64()), ("p_value", pa.float64()), ("q_value", pa.float64()),
+        ("flagged", pa.bool_()),
     ]).empty_table()
 
 

@@ -19,14 +19,15 @@ the last URL of that domain disappears from the page.
 - ``wiki_source_domains``: per domain: removals, removers, additions, adders, pages, reverted
   removals and the share of removals made by the two most active removers.
 - ``wiki_source_rings``: per group of accounts (tag teams and clusters of similar pairs, see
-  :mod:`.report`) and domain: removals by the group, members who removed it, pages, and a
-  binomial test of the group's removals of that domain against the rest of the case: with
-  ``R`` removal events by the group and ``p0`` the domain's share of all other accounts'
-  removals (add-one smoothed), ``p = P(X >= r)``, ``X ~ Binomial(R, p0)``. Benjamini-Hochberg
-  over all (group, domain) rows; ``flagged`` when ``q <= alpha``, at least ``min_members``
-  members removed it on at least ``min_pages`` pages and ``r >= min_removals``.
+  :mod:`.report`), change (``removed`` / ``added``) and domain: the group's events, members
+  involved, pages, how many were reverted, and a binomial test against the rest of the case:
+  with ``R`` removals (additions) by the group and ``p0`` the domain's share of all other
+  accounts' removals (additions), add-one smoothed, ``p = P(X >= r)``, ``X ~ Binomial(R, p0)``.
+  Benjamini-Hochberg over all rows; ``flagged`` when ``q <= alpha``, at least ``min_members``
+  members did it on at least ``min_pages`` pages and ``r >= min_events``: a ring that
+  repeatedly removes one side's sources, or inserts its own (citation spam).
 
-Parameters: ``alpha`` (0.05), ``min_removals`` (3), ``min_members`` (2), ``min_pages`` (2).
+Parameters: ``alpha`` (0.05), ``min_events`` (3), ``min_members`` (2), ``min_pages`` (2).
 
 Limitations: only revisions with text (or cited URLs) in the case carry domains; dumps with
 ``pages-meta-history`` and ``wiki pages --content`` have them, stub dumps and WikiSocks do not.
@@ -196,64 +197,67 @@ def source_domains(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def source_rings(con: duckdb.DuckDBPyConnection, groups: pa.Table,
-                 alpha: float = DEFAULT_ALPHA, min_removals: int = DEFAULT_MIN_REMOVALS,
+                 alpha: float = DEFAULT_ALPHA, min_events: int = DEFAULT_MIN_REMOVALS,
                  min_members: int = DEFAULT_MIN_MEMBERS, min_pages: int = DEFAULT_MIN_PAGES
                  ) -> pa.Table:
-    """``wiki_source_rings``: domains a group of accounts removes more than the rest of the
-    case. ``groups`` has ``platform, group_id, source, account`` (one row per member)."""
+    """``wiki_source_rings``: domains a group of accounts removes (or adds) more than the rest
+    of the case. ``groups`` has ``platform, group_id, source, account`` (one row per member)."""
     con.register("src_groups", groups)
     t = fetch(con, """
-        WITH rem AS (SELECT * FROM src_changes WHERE change = 'removed'),
-        g AS (
+        WITH g AS (
             SELECT gr.platform, gr.group_id, any_value(gr.source) AS source,
                    list(DISTINCT gr.account ORDER BY gr.account) AS members
             FROM src_groups gr GROUP BY gr.platform, gr.group_id
         ),
-        gr_rem AS (
-            SELECT gr.group_id, r.* FROM rem r
-            JOIN src_groups gr ON gr.platform = r.platform AND gr.account = r."user"
+        gx AS (
+            SELECT gr.group_id, c.* FROM src_changes c
+            JOIN src_groups gr ON gr.platform = c.platform AND gr.account = c."user"
         ),
-        tot_g AS (SELECT group_id, count(*) AS n FROM gr_rem GROUP BY group_id),
-        ndom AS (SELECT platform, count(DISTINCT domain) AS d FROM rem GROUP BY platform),
-        other AS (   -- removals by accounts outside the group, per domain and in total
-            SELECT g.group_id, r.domain, count(*) AS n FROM g
-            JOIN rem r ON r.platform = g.platform AND NOT list_contains(g.members, r."user")
-            GROUP BY g.group_id, r.domain
+        tot_g AS (SELECT group_id, change, count(*) AS n FROM gx GROUP BY group_id, change),
+        ndom AS (SELECT platform, change, count(DISTINCT domain) AS d FROM src_changes
+                 GROUP BY platform, change),
+        other AS (   -- changes by accounts outside the group, per domain and in total
+            SELECT g.group_id, c.change, c.domain, count(*) AS n FROM g
+            JOIN src_changes c ON c.platform = g.platform
+             AND NOT list_contains(g.members, c."user")
+            GROUP BY g.group_id, c.change, c.domain
         ),
         other_tot AS (
-            SELECT g.group_id, count(r.revid) AS n FROM g
-            LEFT JOIN rem r ON r.platform = g.platform AND NOT list_contains(g.members, r."user")
-            GROUP BY g.group_id
+            SELECT g.group_id, ch.change, count(c.revid) AS n
+            FROM g CROSS JOIN (VALUES ('removed'), ('added')) ch(change)
+            LEFT JOIN src_changes c ON c.platform = g.platform AND c.change = ch.change
+             AND NOT list_contains(g.members, c."user")
+            GROUP BY g.group_id, ch.change
         )
-        SELECT g.platform, g.group_id, g.source, g.members, x.domain,
-               count(*) AS removals,
-               count(DISTINCT x."user") AS members_removing,
-               list(DISTINCT x."user" ORDER BY x."user") AS removers,
+        SELECT g.platform, g.group_id, g.source, g.members, x.change, x.domain,
+               count(*) AS events,
+               count(DISTINCT x."user") AS members_involved,
+               list(DISTINCT x."user" ORDER BY x."user") AS accounts,
                count(DISTINCT x.page_key) AS pages,
                list(DISTINCT x.page ORDER BY x.page) AS page_list,
-               count(*) FILTER (WHERE x.was_reverted) AS removals_reverted,
+               count(*) FILTER (WHERE x.was_reverted) AS reverted,
                avg(x.cited_share_before) AS removed_baseline_share,
-               any_value(tot_g.n) AS group_removals,
-               coalesce(any_value(o.n), 0) AS other_removals,
-               any_value(ot.n) AS other_removals_total,
+               any_value(tot_g.n) AS group_events,
+               coalesce(any_value(o.n), 0) AS other_events,
+               any_value(ot.n) AS other_events_total,
                (coalesce(any_value(o.n), 0) + 1.0) / (any_value(ot.n) + any_value(nd.d))
                    AS baseline_share
-        FROM gr_rem x
+        FROM gx x
         JOIN g ON g.group_id = x.group_id
-        JOIN tot_g ON tot_g.group_id = x.group_id
-        JOIN other_tot ot ON ot.group_id = x.group_id
-        JOIN ndom nd ON nd.platform = x.platform
-        LEFT JOIN other o ON o.group_id = x.group_id AND o.domain = x.domain
-        GROUP BY g.platform, g.group_id, g.source, g.members, x.domain
-        ORDER BY g.group_id, removals DESC, x.domain
+        JOIN tot_g ON tot_g.group_id = x.group_id AND tot_g.change = x.change
+        JOIN other_tot ot ON ot.group_id = x.group_id AND ot.change = x.change
+        JOIN ndom nd ON nd.platform = x.platform AND nd.change = x.change
+        LEFT JOIN other o ON o.group_id = x.group_id AND o.change = x.change
+             AND o.domain = x.domain
+        GROUP BY g.platform, g.group_id, g.source, g.members, x.change, x.domain
+        ORDER BY g.group_id, x.change DESC, events DESC, x.domain
     """)
     d = t.to_pydict()
     p = [float(binom.sf(r - 1, n, min(b, 1.0)))
-         for r, n, b in zip(d["removals"], d["group_removals"], d["baseline_share"],
-                            strict=True)]
+         for r, n, b in zip(d["events"], d["group_events"], d["baseline_share"], strict=True)]
     q = bh_qvalues(p)
-    flagged = [qq <= alpha and r >= min_removals and m >= min_members and pg >= min_pages
-               for qq, r, m, pg in zip(q, d["removals"], d["members_removing"], d["pages"],
+    flagged = [qq <= alpha and r >= min_events and m >= min_members and pg >= min_pages
+               for qq, r, m, pg in zip(q, d["events"], d["members_involved"], d["pages"],
                                        strict=True)]
     t = t.append_column("p_value", pa.array(p, pa.float64()))
     t = t.append_column("q_value", pa.array(q, pa.float64()))
