@@ -223,27 +223,24 @@ def _registrations(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _offsets(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    h = con.sql("""
-        SELECT platform, "user" AS account, hour(ts) AS h, count(*) AS c FROM rev
-        WHERE NOT user_hidden AND NOT is_bot
-          AND "user" IN (SELECT a FROM ps_cand UNION SELECT b FROM ps_cand)
-        GROUP BY ALL ORDER BY platform, account
-    """).fetchnumpy()
-    if len(h["c"]) == 0:
-        return pa.table({"platform": pa.array([], pa.string()),
-                         "account": pa.array([], pa.string()),
-                         "utc_offset": pa.array([], pa.int64())})
-    keys = list(zip(h["platform"].tolist(), h["account"].tolist(), strict=True))
-    uniq = list(dict.fromkeys(keys))
-    index = {k: i for i, k in enumerate(uniq)}
-    hours = np.zeros((len(uniq), 24))
-    rows = np.array([index[k] for k in keys])
-    np.add.at(hours, (rows, h["h"].astype(np.int64)), h["c"].astype(float))
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE ps_hist AS
+        SELECT *, dense_rank() OVER (ORDER BY platform, account) - 1 AS idx FROM (
+            SELECT platform, "user" AS account, hour(ts) AS h, count(*) AS c FROM rev
+            WHERE NOT user_hidden AND NOT is_bot
+              AND "user" IN (SELECT a FROM ps_cand UNION SELECT b FROM ps_cand)
+            GROUP BY ALL)
+    """)
+    h = con.sql("SELECT idx, h, c FROM ps_hist").fetchnumpy()
+    names = con.sql("SELECT DISTINCT idx, platform, account FROM ps_hist ORDER BY idx"
+                    ).to_arrow_table()
+    hours = np.zeros((names.num_rows, 24))
+    np.add.at(hours, (h["idx"].astype(np.int64), h["h"].astype(np.int64)),
+              h["c"].astype(float))
     # The same +-1 h smear as the timecards, so one edit does not pin an offset to the hour.
     smeared = hours + np.roll(hours, 1, axis=1) + np.roll(hours, -1, axis=1)
-    off = infer_offsets(smeared)
-    return pa.table({"platform": pa.array([k[0] for k in uniq], pa.string()),
-                     "account": pa.array([k[1] for k in uniq], pa.string()),
+    off = infer_offsets(smeared) if names.num_rows else np.zeros(0, np.int64)
+    return pa.table({"platform": names.column("platform"), "account": names.column("account"),
                      "utc_offset": pa.array(off.astype(np.int64), pa.int64())})
 
 

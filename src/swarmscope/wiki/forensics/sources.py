@@ -45,6 +45,7 @@ References
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from scipy.stats import binom
 
@@ -252,13 +253,14 @@ def source_rings(con: duckdb.DuckDBPyConnection, groups: pa.Table,
         GROUP BY g.platform, g.group_id, g.source, g.members, x.change, x.domain
         ORDER BY g.group_id, x.change DESC, events DESC, x.domain
     """)
-    d = t.to_pydict()
-    p = [float(binom.sf(r - 1, n, min(b, 1.0)))
-         for r, n, b in zip(d["events"], d["group_events"], d["baseline_share"], strict=True)]
-    q = bh_qvalues(p)
-    flagged = [qq <= alpha and r >= min_events and m >= min_members and pg >= min_pages
-               for qq, r, m, pg in zip(q, d["events"], d["members_involved"], d["pages"],
-                                       strict=True)]
+    events = t.column("events").to_numpy().astype(float)
+    total = t.column("group_events").to_numpy().astype(float)
+    base = np.minimum(t.column("baseline_share").to_numpy(), 1.0)
+    p = binom.sf(events - 1, total, base)
+    q = np.array(bh_qvalues(list(p))) if len(p) else np.zeros(0)
+    flagged = ((q <= alpha) & (events >= min_events)
+               & (t.column("members_involved").to_numpy() >= min_members)
+               & (t.column("pages").to_numpy() >= min_pages))
     t = t.append_column("p_value", pa.array(p, pa.float64()))
     t = t.append_column("q_value", pa.array(q, pa.float64()))
     return t.append_column("flagged", pa.array(flagged, pa.bool_()))

@@ -195,8 +195,8 @@ def tag_team_pairs(con: duckdb.DuckDBPyConnection, window: float = DEFAULT_WINDO
         a_idx, b_idx = keys // n_lab, keys % n_lab
         out.append(pa.table({
             "platform": pa.array([platform] * len(keys), pa.string()),
-            "a": pa.array([names[i] for i in a_idx], pa.string()),
-            "b": pa.array([names[i] for i in b_idx], pa.string()),
+            "a": pa.array(names, pa.string()).take(pa.array(a_idx, pa.int64())),
+            "b": pa.array(names, pa.string()).take(pa.array(b_idx, pa.int64())),
             "shared_targets": pa.array(k_obs, pa.int64()),
             "expected": pa.array(expected, pa.float64()),
             "p_value": pa.array(p_value, pa.float64()),
