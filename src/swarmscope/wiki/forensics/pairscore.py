@@ -9,10 +9,12 @@ Method
 ------
 **Candidate pairs** (every pair with relational evidence, never all pairs of a large case):
 pairs that co-edited a page within ``window`` revisions (any namespace), that edited within
-``coactive_s`` seconds of each other (each edit against its ``coactive_k`` nearest edits of
-the case in time), that reverted a common opponent (:mod:`.tagteam`), and, when ``users`` is
-given, every pair of a named account with any other account. Known bots and hidden user names
-are left out.
+``coactive_s`` seconds of each other at least twice (each edit against its ``coactive_k``
+nearest edits of the case in time; once is chance on a busy wiki), that reverted a common
+opponent (:mod:`.tagteam`), and, when ``users`` is given, every pair of a named account with
+any other account. Known bots and hidden user names are left out. The similarities of the
+candidates are computed with sparse matrices (one row per account), so a 37,000-revision wiki
+with 150,000 candidate pairs takes seconds.
 
 **Evidence** (each in [0, 1]):
 
@@ -73,6 +75,7 @@ from collections.abc import Iterable
 import duckdb
 import numpy as np
 import pyarrow as pa
+from scipy.sparse import csr_matrix, diags
 
 from ._base import fetch, users_table
 from .similar import (
@@ -81,7 +84,6 @@ from .similar import (
     LEVEL_SQL,
     account_stats,
     coedit_events,
-    cosine_sql,
     temporal_bins,
 )
 
@@ -141,18 +143,27 @@ def _candidates(con: duckdb.DuckDBPyConnection, tt_pairs: pa.Table | None,
     con.register("ps_focus", sel if sel is not None else
                  pa.table({"account": pa.array([], pa.string())}))
     con.execute("""
+        CREATE OR REPLACE TEMP TABLE ps_idx AS
+        SELECT platform, account, row_number() OVER (ORDER BY platform, account) - 1 AS idx
+        FROM sim_accounts
+    """)
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE ps_cand AS
-        SELECT DISTINCT c.platform, c.a, c.b FROM (
+        SELECT row_number() OVER (ORDER BY c.platform, c.a, c.b) - 1 AS r,
+               c.platform, c.a, c.b, x.idx AS ia, y.idx AS ib
+        FROM (SELECT DISTINCT platform, a, b FROM (
             SELECT platform, a, b FROM sim_coedit
+            -- one edit near another is chance on a busy wiki: co-activity must repeat
             UNION ALL SELECT platform, a, b FROM ps_coactive
+                      WHERE greatest(near_edits_a, near_edits_b) >= 2
             UNION ALL SELECT platform, a, b FROM ps_tt
             UNION ALL
             SELECT s.platform, least(f.account, s.account), greatest(f.account, s.account)
             FROM ps_focus f JOIN sim_accounts s ON s.account <> f.account
             WHERE f.account IN (SELECT account FROM sim_accounts)
-        ) c
-        JOIN sim_accounts x ON x.platform = c.platform AND x.account = c.a
-        JOIN sim_accounts y ON y.platform = c.platform AND y.account = c.b
+        )) c
+        JOIN ps_idx x ON x.platform = c.platform AND x.account = c.a
+        JOIN ps_idx y ON y.platform = c.platform AND y.account = c.b
         WHERE c.a <> c.b
     """)
 
@@ -203,6 +214,29 @@ def _defends(con: duckdb.DuckDBPyConnection, window: float) -> None:
         WHERE e2.reverted <> e1.reverter AND e2.reverted <> e1.reverted
         GROUP BY ALL
     """)  # noqa: S608 - a number only
+
+
+def _pair_cosines(con: duckdb.DuckDBPyConnection, bins: str, ia: np.ndarray, ib: np.ndarray,
+                  n_accounts: int, chunk: int = 50_000) -> np.ndarray:
+    """Cosine of the histograms ``bins`` (platform, account, bin, c) of accounts ``ia[k]`` and
+    ``ib[k]`` (indexes of ``ps_idx``); NaN when either histogram is empty."""
+    h = con.sql(f"""
+        SELECT i.idx, dense_rank() OVER (ORDER BY x.bin) - 1 AS j, x.c
+        FROM {bins} x JOIN ps_idx i ON i.platform = x.platform AND i.account = x.account
+    """).fetchnumpy()  # noqa: S608 - a relation name of this package
+    out = np.full(len(ia), np.nan)
+    if len(h["c"]) == 0 or len(ia) == 0:
+        return out
+    m = csr_matrix((h["c"].astype(float), (h["idx"].astype(np.int64), h["j"].astype(np.int64))),
+                   shape=(n_accounts, int(h["j"].max()) + 1))
+    norm = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    m = diags(np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)) @ m
+    m = m.tocsr()
+    for lo in range(0, len(ia), chunk):
+        a, b = ia[lo:lo + chunk], ib[lo:lo + chunk]
+        dot = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
+        out[lo:lo + chunk] = np.where((norm[a] > 0) & (norm[b] > 0), dot, np.nan)
+    return out
 
 
 def _registrations(con: duckdb.DuckDBPyConnection) -> str:
@@ -265,9 +299,15 @@ def compute_pair_scores(con: duckdb.DuckDBPyConnection, tt_pairs: pa.Table | Non
     _defends(con, defend_window_s)
     reg = _registrations(con)
     con.register("ps_offsets", _offsets(con))
-    for name, bins in (("ps_day_cos", "sim_days"), ("ps_hour_cos", "sim_hours"),
-                       ("ps_wh_cos", "sim_weekhours"), ("ps_style_cos", "ps_grams")):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {cosine_sql(bins, 'ps_cand')}")
+    cand = con.sql("SELECT ia, ib FROM ps_cand ORDER BY r").fetchnumpy()
+    ia, ib = cand["ia"].astype(np.int64), cand["ib"].astype(np.int64)
+    n_acc = con.sql("SELECT count(*) FROM ps_idx").fetchall()[0][0]
+    cos = {name: _pair_cosines(con, bins, ia, ib, n_acc)
+           for name, bins in (("day_cos", "sim_days"), ("hour_cos", "sim_hours"),
+                              ("wh_cos", "sim_weekhours"), ("style_cos", "ps_grams"))}
+    con.register("ps_cos", pa.table({"r": pa.array(np.arange(len(ia)), pa.int64()),
+                                     **{k: pa.array(v, pa.float64(), from_pandas=True)
+                                        for k, v in cos.items()}}))
     table = fetch(con, f"""
         WITH between_ AS (
             SELECT platform, least(reverter, reverted) AS a, greatest(reverter, reverted) AS b,
@@ -282,12 +322,12 @@ def compute_pair_scores(con: duckdb.DuckDBPyConnection, tt_pairs: pa.Table | Non
                     END AS edit_overlap,
                CASE WHEN sb.su_pages > 0 THEN least(1, coalesce(ce.su_coedit_pages, 0)
                                                         / sb.su_pages) END AS edit_overlap_inv,
-               dc.cos AS day_cos, {LEVEL_SQL.format(x='dc.cos')} AS day_level,
-               hc.cos AS hour_cos, {LEVEL_SQL.format(x='hc.cos')} AS hour_level,
+               cs.day_cos, {LEVEL_SQL.format(x='cs.day_cos')} AS day_level,
+               cs.hour_cos, {LEVEL_SQL.format(x='cs.hour_cos')} AS hour_level,
                coalesce(ce.coedit_pages, 0) AS coedit_pages,
-               coalesce(wh.cos, 0) AS timecard_cos,
+               coalesce(cs.wh_cos, 0) AS timecard_cos,
                oa.utc_offset AS offset_a, ob.utc_offset AS offset_b,
-               coalesce(st.cos, 0) AS style_cos,
+               coalesce(cs.style_cos, 0) AS style_cos,
                coalesce(sma.summaries, 0) AS summaries_a, coalesce(smb.summaries, 0)
                    AS summaries_b,
                coalesce(tt.shared_targets, 0) AS shared_opponents, tt.p_value AS tag_team_p,
@@ -302,10 +342,7 @@ def compute_pair_scores(con: duckdb.DuckDBPyConnection, tt_pairs: pa.Table | Non
         JOIN sim_accounts sa ON sa.platform = c.platform AND sa.account = c.a
         JOIN sim_accounts sb ON sb.platform = c.platform AND sb.account = c.b
         LEFT JOIN sim_coedit ce ON ce.platform = c.platform AND ce.a = c.a AND ce.b = c.b
-        LEFT JOIN ps_day_cos dc ON dc.platform = c.platform AND dc.a = c.a AND dc.b = c.b
-        LEFT JOIN ps_hour_cos hc ON hc.platform = c.platform AND hc.a = c.a AND hc.b = c.b
-        LEFT JOIN ps_wh_cos wh ON wh.platform = c.platform AND wh.a = c.a AND wh.b = c.b
-        LEFT JOIN ps_style_cos st ON st.platform = c.platform AND st.a = c.a AND st.b = c.b
+        JOIN ps_cos cs ON cs.r = c.r
         LEFT JOIN ps_offsets oa ON oa.platform = c.platform AND oa.account = c.a
         LEFT JOIN ps_offsets ob ON ob.platform = c.platform AND ob.account = c.b
         LEFT JOIN ps_summaries sma ON sma.platform = c.platform AND sma.account = c.a

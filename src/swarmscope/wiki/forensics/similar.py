@@ -150,26 +150,3 @@ def temporal_bins(con: duckdb.DuckDBPyConnection, offsets: Iterable[int] = DEFAU
         SELECT platform, account, d * 24 + h AS bin, count(*) AS c FROM sim_smear
         GROUP BY ALL
     """)
-
-
-def cosine_sql(bins: str, pairs: str) -> str:
-    """SQL for the cosine of two accounts' histograms ``bins`` for every pair in ``pairs``
-    (columns platform, a, b); relation names are constants of this package."""
-    return f"""
-        WITH n AS (SELECT platform, account, sqrt(sum(c * c)) AS norm FROM {bins}
-                   GROUP BY platform, account),
-        dot AS (
-            SELECT p.platform, p.a, p.b, sum(x.c * y.c) AS dot
-            FROM {pairs} p
-            JOIN {bins} x ON x.platform = p.platform AND x.account = p.a
-            JOIN {bins} y ON y.platform = p.platform AND y.account = p.b AND y.bin = x.bin
-            GROUP BY p.platform, p.a, p.b
-        )
-        SELECT p.platform, p.a, p.b,
-               CASE WHEN na.norm > 0 AND nb.norm > 0
-                    THEN coalesce(dot.dot, 0) / (na.norm * nb.norm) END AS cos
-        FROM {pairs} p
-        LEFT JOIN dot ON dot.platform = p.platform AND dot.a = p.a AND dot.b = p.b
-        LEFT JOIN n na ON na.platform = p.platform AND na.account = p.a
-        LEFT JOIN n nb ON nb.platform = p.platform AND nb.account = p.b
-    """  # noqa: S608 - relation names only
