@@ -91,3 +91,9 @@ def test_pyrus_interaction(tmp_path):
     # Jkokemueller 2008-02-07 14:06:10 -> IceCreamAntisocial (reverting him) 02-10 07:21:12
     assert timeline[1]["gap_prev_s"] == 234_902 and timeline[1]["is_revert"]
     assert timeline[1]["reverted_users"] == ["Jkokemueller"]
+
+
+def test_names_as_mediawiki_writes_them(case):
+    """Underscores are spaces and the first letter is upper case, as on the wiki."""
+    pages, _ = _run(case, ["x", "y"])
+    assert set(pages) == {"P1", "P4", "User:Y"}

@@ -98,11 +98,25 @@ def pages_table(pages: Iterable[str] | None) -> pa.Table | None:
     return pa.table({"page": pa.array(titles, pa.string())})
 
 
-def users_table(users: Iterable[str] | None) -> pa.Table | None:
-    """An Arrow table of account names (underscores as spaces), or None."""
+def account_name(name: str) -> str:
+    """A user name as MediaWiki stores it: underscores are spaces, the first letter upper case
+    (``alice_b`` -> ``Alice b``)."""
+    n = name.replace("_", " ").strip()
+    return n[:1].upper() + n[1:]
+
+
+def account_names(users: Iterable[str] | None) -> list[str] | None:
+    """Sorted distinct :func:`account_name` of ``users`` (None stays None)."""
     if users is None:
         return None
-    names = sorted({u.replace("_", " ").strip() for u in users if u.strip()})
+    return sorted({account_name(u) for u in users if u.strip()})
+
+
+def users_table(users: Iterable[str] | None) -> pa.Table | None:
+    """An Arrow table of account names (see :func:`account_name`), or None."""
+    names = account_names(users)
+    if names is None:
+        return None
     return pa.table({"account": pa.array(names, pa.string())})
 
 

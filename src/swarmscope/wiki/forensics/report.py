@@ -54,7 +54,7 @@ import pyarrow.compute as pc
 
 from ... import __version__
 from ...case import Case
-from ._base import ensure_revisions, prepare
+from ._base import account_names, ensure_revisions, prepare
 from .interaction import compute_interactions
 from .pagestats import compute_page_stats
 from .pairscore import compute_pair_scores
@@ -130,8 +130,7 @@ def run_report(case: Case | str | Path, pages: Iterable[str] | None = None,
     case = case if isinstance(case, Case) else Case.open(case)
     case = ensure_revisions(case)
     page_list = sorted({p.replace("_", " ") for p in pages}) if pages else None
-    user_list = sorted({u.replace("_", " ").strip() for u in users if u.strip()}) \
-        if users else None
+    user_list = account_names(users) if users else None
     params = {"pages": page_list, "users": user_list, "window_s": window_s,
               "permutations": permutations, "alpha": alpha, "top_pairs": top_pairs,
               "seed": seed}
