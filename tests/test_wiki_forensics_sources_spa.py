@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import pyarrow as pa
 import pytest
 
+from conftest import require_shared
 from swarmscope import Case
 from swarmscope.wiki.collect import ACCOUNTS_SCHEMA
 from swarmscope.wiki.forensics._base import prepare
@@ -134,3 +136,49 @@ def test_sleeper_gap_and_start_after_block(spa_case):
     assert sleeper["days_after_block"] == pytest.approx(2.0)
     assert spa_case["Spa"]["starts_after_block_of"] is None
     assert spa_case["Master"]["sleeper_days"] is None  # no registration known
+
+
+def test_children_of_real_ban_evasion_pairs_start_after_the_parents_block(tmp_path):
+    """Timings of the 9 ban-evasion pairs of Niverthi et al. (2022): each parent edits a page
+    a day before its block, the child edits it at its creation. The child is linked to the
+    parent when it starts within the window after the block (3 of 9 within 14 days)."""
+    path = require_shared("wikipedia", "ban_evasion_pairs_meta.csv")
+    with open(path, newline="", encoding="utf-8") as fh:
+        pairs = list(csv.DictReader(fh))
+
+    def ts(s: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(s).replace(tzinfo=dt.UTC)
+
+    revs, accounts = [], {}
+    for i, p in enumerate(pairs):
+        parent, child = p["parent-username"], p["child-username"]
+        block, created = ts(p["parent-block-time"]), ts(p["child-creation-time"])
+        revs.append(rev(f"Topic {i}", parent, (block - T0).total_seconds() / 60 - 1440))
+        revs.append(rev(f"Topic {i}", child, (created - T0).total_seconds() / 60))
+        accounts[parent] = (ts(p["parent-creation-time"]), block)
+        accounts[child] = (created, None)
+    case = make_case(tmp_path, revs)
+    names = list(accounts)
+    now = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+    cols = {f.name: pa.nulls(len(names), f.type) for f in ACCOUNTS_SCHEMA}
+    cols.update({
+        "platform": pa.array(["wikipedia"] * len(names)), "name": pa.array(names),
+        "registration": pa.array([accounts[n][0] for n in names], pa.timestamp("us", tz="UTC")),
+        "block_timestamp": pa.array([accounts[n][1] for n in names],
+                                    pa.timestamp("us", tz="UTC")),
+        "fetched_at": pa.array([now] * len(names), pa.timestamp("us", tz="UTC")),
+    })
+    case = add_table(case, "wiki_accounts", pa.table(cols, schema=ACCOUNTS_SCHEMA))
+    compute_reverts(case)
+    con = prepare(Case.open(case.path))
+    gaps = [(ts(p["child-creation-time"]) - ts(p["parent-block-time"])).total_seconds() / 86400
+            for p in pairs]
+    for window, expected in ((14, sum(0 <= g <= 14 for g in gaps)), (3000, len(pairs))):
+        t = compute_single_purpose(con, block_window_days=window)["wiki_single_purpose"]
+        by = {r["account"]: r for r in t.to_pylist()}
+        linked = [p for p in pairs
+                  if by[p["child-username"]]["starts_after_block_of"] == [p["parent-username"]]]
+        assert len(linked) == expected
+        for p in pairs:
+            assert by[p["child-username"]]["sleeper_days"] == pytest.approx(0, abs=1e-6)
+    assert sum(0 <= g <= 14 for g in gaps) == 3
