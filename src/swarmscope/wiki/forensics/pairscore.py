@@ -51,6 +51,10 @@ few summaries, a community in one time zone). The weights are set by this reason
 fitted. Pairs are ranked by score; ``evidence`` lists the components that contribute at least
 0.02 in words, strongest first.
 
+Parameters: ``users`` (focus accounts), ``window`` (5 revisions), ``offsets`` ((-1, 0, 1)
+hours), ``coactive_s`` (3600), ``coactive_k`` (10), ``defend_window_s`` (7 days),
+``weights`` (above), ``conflict_factor`` (0.3).
+
 The SimilarUsers figures of :mod:`.similar` (``edit_overlap``, ``edit_overlap_inv``, day and
 hour cosine and level) are columns of the same table, so the service's view and the score sit
 side by side.

@@ -34,6 +34,9 @@ Method
 Output: ``wiki_tag_team_pairs`` (every co-reverting pair with its statistics) and
 ``wiki_tag_teams`` (one row per team, ``flagged`` when it has no internal revert).
 
+Parameters: ``window`` (7 days), ``permutations`` (200), ``alpha`` (0.05), ``min_targets``
+(3), ``max_neighbours`` (250), ``seed`` (42), ``revert_limit`` (3, the three-revert rule).
+
 Limitations: a small case that holds *only* the contested pages has few other reverts to
 compare with, so the null has little to shuffle and a ring dominating the reverts is harder to
 call unusual; collect the pages' full histories or a wider sample. Two editors defending a
