@@ -298,3 +298,8 @@ def status(case: Path) -> None:
                   terminal_text(", ".join(targets), limit=60),
                   "yes" if job.get("done") else "no", str(job.get("updated") or ""))
     console.print(t)
+
+
+from .forensics.cli import report as _report  # noqa: E402 - after the group is defined
+
+wiki.add_command(_report)
