@@ -26,4 +26,6 @@ def run(case: Case) -> dict[str, Any]:
     out["tag_teams"] = [t["members"] for t in teams]
     out["top_pairs"] = [(p["a"], p["b"], round(p["score"], 3)) for p in top]
     out["counts"] = rep.counts
+    # accounts each signal points at, for the demo's planted-vs-found table
+    out["found"] = {"tag teams": sorted({m for t in teams for m in t["members"]})}
     return out
