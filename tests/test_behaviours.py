@@ -77,6 +77,15 @@ def test_edit_is_per_page(case):
     assert project(case, "edit") == [("gus", "net:Some Page"), ("hal", "net:Some Page")]
 
 
+def test_hidden_wiki_users_are_not_one_account(tmp_path):
+    rows = pa.table({"action_id": ["1", "2", "3"], "account": ["(hidden)", "(hidden)", "ann"],
+                     "kind": ["edit"] * 3, "title": ["P"] * 3, "ts": [T0] * 3})
+    pq.write_table(rows, tmp_path / "w.parquet")
+    c = Case.init(tmp_path / "case")
+    ingest(c, [tmp_path / "w.parquet"], format="parquet", platform="wiki")
+    assert project(c, "edit") == [("ann", "wiki:P")]
+
+
 def test_every_behaviour_has_the_same_columns(case):
     con = case.connect()
     for name, b in behaviours().items():
