@@ -2,6 +2,11 @@
 
 Prints one table, measured in one run on this machine:
 
+Columns: ``compute s`` is the co-action computation alone (swarmscope: the ``detect()`` call in a
+warm process; CNT: its ``compute co_retweet`` command), ``process s`` the whole process
+(interpreter start and imports included; CNT: preprocess + compute), ``ingest s`` loading the data
+(swarmscope ingest; CNT preprocess).
+
 - swarmscope vs coordination-network-toolkit 1.5.2 (co-retweet, window 60 s, min edge weight 2)
   on ../shared/data/coortweet/russian_coord_tweets.parquet, once (x1) and as 10 disjoint copies
   (x10, ids prefixed per copy). CNT is installed by this script into benchmarks/.venv-cnt.
@@ -118,16 +123,19 @@ print(r.added)
 """
 
 DETECT = r"""
-import sys
+import sys, time
 from swarmscope import Case
 from swarmscope.signals.detect import detect
 mode = sys.argv[2]
+t = time.perf_counter()
 r = detect(Case.open(sys.argv[1]), behaviours=["repost"], window=60, mode=mode,
-           min_edge_weight=2)
+           min_edge_weight=2, write=False)
+secs = time.perf_counter() - t
 members = set(open(sys.argv[3]).read().split()) if len(sys.argv) > 3 else set()
 flagged = set(r.flagged)
 beh = r.counts["behaviours"]["repost"]
-print(beh["candidate_pairs"], r.edges.num_rows, len(flagged), len(flagged & members), len(members))
+print(beh["candidate_pairs"], r.edges.num_rows, len(flagged), len(flagged & members),
+      len(members), f"{secs:.3f}")
 """
 
 
@@ -173,7 +181,7 @@ def ensure_cnt() -> Path | None:
     return py
 
 
-def bench_cnt(py: Path, csv_path: Path, work: Path) -> tuple[float, float, int]:
+def bench_cnt(py: Path, csv_path: Path, work: Path) -> tuple[float, float, float, int]:
     db = work / "cnt.db"
     db.unlink(missing_ok=True)
     t_pre, _ = run_timed([str(py), "-m", "coordination_network_toolkit", str(db), "preprocess",
@@ -188,7 +196,7 @@ def bench_cnt(py: Path, csv_path: Path, work: Path) -> tuple[float, float, int]:
         n_edges = con.execute(
             "SELECT count(*) FROM (SELECT DISTINCT min(user_1, user_2), max(user_1, user_2) "
             "FROM co_retweet_network WHERE user_1 != user_2)").fetchone()[0]
-    return t_pre + t_comp, mem, n_edges
+    return t_pre, t_comp, mem, n_edges
 
 
 def main() -> None:
@@ -208,17 +216,19 @@ def main() -> None:
                 case = work / f"case_x{k}"
                 t_in, m_in, _ = child(INGEST, str(case), str(stem.with_suffix(".parquet")))
                 t_det, m_det, out = child(DETECT, str(case), "cnt")
+                c_det = float(out.split()[-1])
                 rows.append((f"coortweet x{k}", f"{n:,}", "swarmscope --mode cnt",
-                             f"{t_det:.2f}", f"{t_in:.2f}", f"{max(m_in, m_det):.0f}",
-                             f"{out.split()[1]} edges"))
+                             f"{c_det:.2f}", f"{t_det:.2f}", f"{t_in:.2f}",
+                             f"{max(m_in, m_det):.0f}", f"{out.split()[1]} edges"))
                 t_sig, m_sig, out = child(DETECT, str(case), "significance")
-                rows.append(("", "", "swarmscope significance", f"{t_sig:.2f}", "", f"{m_sig:.0f}",
-                             f"{out.split()[1]} tested pairs"))
+                rows.append(("", "", "swarmscope significance", out.split()[-1], f"{t_sig:.2f}",
+                             "", f"{m_sig:.0f}", f"{out.split()[1]} tested pairs"))
                 if py is not None:
-                    t_cnt, m_cnt, n_edges = bench_cnt(py, stem.with_suffix(".csv"), work)
-                    rows.append(("", "", "CNT 1.5.2 co_retweet", f"{t_cnt:.2f}", "(incl.)",
-                                 f"{m_cnt:.0f}", f"{n_edges} edges; speed-up "
-                                 f"{t_cnt / t_det:.1f}x"))
+                    t_pre, t_cnt, m_cnt, n_edges = bench_cnt(py, stem.with_suffix(".csv"), work)
+                    rows.append(("", "", "CNT 1.5.2 co_retweet", f"{t_cnt:.2f}",
+                                 f"{t_pre + t_cnt:.2f}", f"{t_pre:.2f}", f"{m_cnt:.0f}",
+                                 f"{n_edges} edges; compute speed-up {t_cnt / c_det:.1f}x, "
+                                 f"end to end {(t_pre + t_cnt) / (t_in + t_det):.1f}x"))
         else:
             print(f"(shared data not found at {SHARED}: peer comparison skipped)")
         for n in [int(s) for s in args.sizes.split(",") if s]:
@@ -227,16 +237,16 @@ def main() -> None:
             case = work / f"case_{n}"
             t_in, m_in, _ = child(INGEST, str(case), str(data))
             t_det, m_det, out = child(DETECT, str(case), "significance", str(data) + ".members")
-            cand, tested, flagged, planted_found, planted = (int(x) for x in out.split())
+            cand, tested, flagged, planted_found, planted = (int(x) for x in out.split()[:5])
             rows.append((f"synthetic {n / 1e6:g}M", f"{int(got):,}", "swarmscope significance",
-                         f"{t_det:.1f}", f"{t_in:.1f}", f"{m_det:.0f}",
+                         out.split()[-1], f"{t_det:.1f}", f"{t_in:.1f}", f"{m_det:.0f}",
                          f"{cand:,} pairs; flagged {flagged:,}, planted found "
                          f"{planted_found}/{planted}"))
             shutil.rmtree(case, ignore_errors=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    head = ("data", "actions", "tool", "detect s", "ingest s", "peak MB", "output")
+    head = ("data", "actions", "tool", "compute s", "process s", "ingest s", "peak MB", "output")
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for r in [head, *rows]:
