@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ import pyarrow.parquet as pq
 from .case import Case, Transaction
 from .engine import connect, sql_list
 from .errors import IngestError, UsageError
+from .provenance import file_sha256
 from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
@@ -94,12 +94,6 @@ class IngestReport:
         return sum(f.records for f in self.files)
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def ingest(

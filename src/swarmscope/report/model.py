@@ -22,7 +22,6 @@ Sections appear when their result exists and say "not computed" otherwise:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from ..behaviours import get_behaviour
 from ..case import Case
 from ..engine import sql_list
 from ..errors import SwarmscopeError, UsageError
+from ..provenance import file_sha256
 from . import charts
 from .csvout import write_safe_csv
 from .network import build_network
@@ -145,12 +145,6 @@ def safe_filename(name: str, taken: set[str] | None = None, limit: int = 80) -> 
     return out
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _scan(path: Path) -> str:
@@ -328,7 +322,7 @@ class _Builder:
                 rrows.append([name, None, "missing", ""])
                 m.warnings.append(f"result {name} is listed in case.toml but missing")
                 continue
-            digest = _sha256(path)
+            digest = file_sha256(path)
             check = ""
             if name in recorded:
                 check = "matches detect.json" if recorded[name] == digest else "CHANGED"

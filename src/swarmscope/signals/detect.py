@@ -33,7 +33,6 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import re
 from collections.abc import Callable
@@ -53,6 +52,7 @@ from ..engine import sql_literal
 from ..engines import Engine, open_engine
 from ..errors import UsageError
 from ..exports import write_csv, write_gexf, write_graphml
+from ..provenance import file_sha256
 from .clusters import leiden_clusters
 from .coaction import DEFAULT_MAX_NEIGHBOURS, aggregate_pairs, prepare_events
 from .neardup import text_families
@@ -401,7 +401,7 @@ def publish(case: Case, result: DetectResult) -> None:
             "case_generation": case.generation,
             "params": result.params,
             "counts": result.counts,
-            "files": {name: _sha256(p) for name, p in files.items()},
+            "files": {name: file_sha256(p) for name, p in files.items()},
         }
         for name, p in files.items():
             txn.add_result(name, p)
@@ -441,9 +441,3 @@ def _graph(result: DetectResult) -> tuple[list[dict[str, Any]], list[dict[str, A
     return nodes, edges
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()

@@ -26,7 +26,6 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..case import Case
 from ..exports import write_csv
+from ..provenance import file_sha256
 from .common import case_clusters, membership_table
 from .leadfollow import lead_follow
 from .offsets import DEFAULT_MIN_ACTIONS, check_zones, infer_offsets
@@ -142,12 +142,6 @@ def _value_counts(col: pa.ChunkedArray) -> dict[str, int]:
     return {str(v["values"]): int(v["counts"]) for v in vc.to_pylist()}
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _publish(case: Case, tables: dict[str, pa.Table], csv_names: set[str], record: str,
@@ -165,7 +159,7 @@ def _publish(case: Case, tables: dict[str, pa.Table], csv_names: set[str], recor
         run = dict(run, swarmscope_version=__version__,
                    at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                    case_generation=case.generation,
-                   files={n: _sha256(p) for n, p in files.items()})
+                   files={n: file_sha256(p) for n, p in files.items()})
         for name, p in files.items():
             txn.add_result(name, p)
         rp = txn.stage_path(record)
