@@ -38,29 +38,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..schema import SOURCE_COLUMNS
-from .rows import KINDS, STR_LIST
+from ..schema import ACTIONS_SCHEMA, SOURCE_COLUMNS
+from .rows import KINDS
 from .world import OPERATION_IDS, World
 
 #: Twitter's snowflake epoch (2010-11-04T01:42:54.657Z) in ms.
 TWEPOCH_MS = 1_288_834_974_657
 
-PARQUET_SCHEMA = pa.schema([
-    pa.field("platform", pa.string(), nullable=False),
-    pa.field("action_id", pa.string(), nullable=False),
-    pa.field("account", pa.string(), nullable=False),
-    pa.field("account_id", pa.string()),
-    pa.field("ts", pa.timestamp("us", tz="UTC"), nullable=False),
-    pa.field("kind", pa.string(), nullable=False),
-    pa.field("parent_id", pa.string()),
-    pa.field("repost_of", pa.string()),
-    pa.field("text", pa.string()),
-    pa.field("urls", STR_LIST),
-    pa.field("hashtags", STR_LIST),
-    pa.field("mentions", STR_LIST),
-    pa.field("title", pa.string()),
-    pa.field("extra", pa.string()),
-])
+#: The canonical source columns with the types of the actions table (ts a UTC timestamp).
+PARQUET_SCHEMA = pa.schema([ACTIONS_SCHEMA.field(c) for c in SOURCE_COLUMNS])
 assert tuple(PARQUET_SCHEMA.names) == SOURCE_COLUMNS
 
 
