@@ -87,12 +87,18 @@ def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
             SELECT {hour_of("t")} AS h, count(*) AS n FROM ev GROUP BY {hour_of("t")}
         ) AS t ON t.h = d.h
     """)
+    # Profiles only for accounts of tested pairs: usually a small fraction of all accounts.
+    eng.create_table("tested_aids", f"""
+        SELECT a_id AS aid FROM {pairs} UNION SELECT b_id AS aid FROM {pairs}
+    """)
     eng.create_table("profiles", f"""
-        SELECT coalesce(c.aid, r.aid) AS aid, {", ".join(f"coalesce(c{h}, 0) AS c{h}" for h in range(24))},
-               {", ".join(f"coalesce(r{h}, 0) AS r{h}" for h in range(24))}
-        FROM (SELECT aid, {crowd} FROM endpoint_hours GROUP BY aid) AS c
-        FULL OUTER JOIN (SELECT aid, {share} FROM action_hours GROUP BY aid) AS r
-          ON r.aid = c.aid
+        SELECT t.aid, {", ".join(f"coalesce(c.c{h}, 0) AS c{h}" for h in range(24))},
+               {", ".join(f"coalesce(r.r{h}, 0) AS r{h}" for h in range(24))}
+        FROM tested_aids t
+        LEFT JOIN (SELECT aid, {crowd} FROM endpoint_hours
+                   WHERE aid IN (SELECT aid FROM tested_aids) GROUP BY aid) AS c ON c.aid = t.aid
+        LEFT JOIN (SELECT aid, {share} FROM action_hours
+                   WHERE aid IN (SELECT aid FROM tested_aids) GROUP BY aid) AS r ON r.aid = t.aid
     """)
     terms = " + ".join(f"pa.c{h} * pb.r{h} + pb.c{h} * pa.r{h}" for h in range(24))
     tbl = eng.table(f"""
@@ -101,7 +107,7 @@ def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
         JOIN profiles pa ON pa.aid = p.a_id JOIN profiles pb ON pb.aid = p.b_id
         ORDER BY p.a, p.b
     """)
-    eng.drop("endpoint_hours", "action_hours", "profiles")
+    eng.drop("endpoint_hours", "action_hours", "tested_aids", "profiles")
     k = tbl.column("n_objects").to_numpy().astype(np.float64)
     lam = tbl.column("expected").to_numpy().astype(np.float64)
     # P(X >= k) = pdtrc(k - 1, lambda)
