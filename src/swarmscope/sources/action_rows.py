@@ -20,13 +20,17 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
 from ..schema import SOURCE_COLUMNS
-from .base import LIST_COLUMNS, RowBatcher
+from .base import LIST_COLUMNS, ReadContext, RowBatcher
+from .compression import CountingReader
+from .json_records import RecordError
+from .not_actions import NotActions, NotAnAction
 
 _STR_LIST = pa.list_(pa.string())
 
@@ -45,6 +49,38 @@ def rows_to_batch(rows: list[tuple[int, dict[str, Any]]]) -> pa.RecordBatch:
         for record, row in rows:
             batcher.add(record=record, **row)
         return batcher.flush()
+
+
+def action_batches(ctx: ReadContext, counter: CountingReader,
+                   records: Iterable[tuple[int, Any]],
+                   to_action: Callable[[Any], dict[str, Any]], *, lines: bool = True,
+                   skipped: NotActions | None = None) -> Iterator[pa.RecordBatch]:
+    """Batches of the actions of ``records`` (``(record number, parsed record)`` pairs).
+
+    ``to_action`` returns one action's RowBatcher values, raises
+    :class:`~swarmscope.sources.json_records.RecordError` for a malformed record (rejected with
+    its record number, and its line when ``lines``), or :class:`NotAnAction` for a record that is
+    no action (counted in ``skipped``).
+    """
+    pending: list[tuple[int, dict[str, Any]]] = []
+    for record, obj in records:
+        try:
+            pending.append((record, to_action(obj)))
+        except NotAnAction as exc:
+            if skipped is None:
+                raise
+            skipped.add(exc.what)
+            continue
+        except RecordError as exc:
+            ctx.reject(record, exc.field, exc.reason, exc.value, line=record if lines else None)
+            continue
+        if len(pending) >= PENDING_ROWS:
+            ctx.progress(counter.consumed)
+            yield rows_to_batch(pending)
+            pending = []
+    if pending:
+        ctx.progress(counter.consumed)
+        yield rows_to_batch(pending)
 
 
 def _columnar(rows: list[tuple[int, dict[str, Any]]]) -> pa.RecordBatch:

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from .action_rows import PENDING_ROWS, rows_to_batch
+from .action_rows import action_batches
 from .base import ReadContext, Source
 from .html_text import ContentTooDeep, html_to_text
 from .json_records import (
@@ -90,34 +90,23 @@ class MastodonSource(Source):
         return self._LABELS.get(column, column)
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        pending: list[tuple[int, dict[str, Any]]] = []
         stream, counter = open_records(ctx.path)
         try:
-            start = first_byte(stream)
-            self._lines = start != b"["
+            self._lines = first_byte(stream) != b"["
             records = (iter_json_lines(ctx, stream) if self._lines
                        else iter_json_array(ctx, stream))
-            for record, obj in records:
-                line = record if self._lines else None
-                try:
-                    if not isinstance(obj, dict):
-                        raise RecordError(None, "a status must be a JSON object")
-                    pending.append((record, status_action(obj)))
-                except RecordError as exc:
-                    ctx.reject(record, exc.field, exc.reason, exc.value, line=line)
-                    continue
-                if len(pending) >= PENDING_ROWS:
-                    ctx.progress(counter.consumed)
-                    yield rows_to_batch(pending)
-                    pending = []
-            if pending:
-                ctx.progress(counter.consumed)
-                yield rows_to_batch(pending)
+            yield from action_batches(ctx, counter, records, _status_record, lines=self._lines)
         finally:
             stream.close()
 
     def locate_lines(self, ctx: ReadContext, records: list[int]) -> dict[int, int]:
         return {r: r for r in records} if getattr(self, "_lines", False) else {}
+
+
+def _status_record(obj: Any) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise RecordError(None, "a status must be a JSON object")
+    return status_action(obj)
 
 
 def status_action(status: dict[str, Any]) -> dict[str, Any]:

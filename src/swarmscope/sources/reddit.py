@@ -41,7 +41,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .action_rows import PENDING_ROWS, rows_to_batch
+from .action_rows import action_batches
 from .base import ReadContext, Source
 from .json_records import RecordError, first_json_line, iter_json_lines, open_records
 
@@ -100,22 +100,10 @@ class RedditSource(Source):
         return {r: r for r in records}  # record n is line n
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        pending: list[tuple[int, dict[str, Any]]] = []
         stream, counter = open_records(ctx.path)
         try:
-            for record, obj in iter_json_lines(ctx, stream):
-                try:
-                    pending.append((record, submission_or_comment(obj)))
-                except RecordError as exc:
-                    ctx.reject(record, exc.field, exc.reason, exc.value, line=record)
-                    continue
-                if len(pending) >= PENDING_ROWS:
-                    ctx.progress(counter.consumed)
-                    yield rows_to_batch(pending)
-                    pending = []
-            if pending:
-                ctx.progress(counter.consumed)
-                yield rows_to_batch(pending)
+            yield from action_batches(ctx, counter, iter_json_lines(ctx, stream),
+                                      submission_or_comment)
         finally:
             stream.close()
 
