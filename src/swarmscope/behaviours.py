@@ -53,9 +53,21 @@ class Behaviour:
     #: co-action window (seconds) used when the user gives none: reposts and links spread in
     #: seconds when automated, replies to a trigger in minutes, copy-paste posting in an hour
     default_window: float = 60.0
+    #: ``SELECT object, source ...``: every item each source has in the case (its catalogue),
+    #: for the shared-source null (:mod:`swarmscope.signals.shared_source`); None where objects
+    #: have no source (texts, hashtags)
+    sources: str | None = None
+    #: the first action on an object *authors* it (a text or a link others then copy): in the
+    #: significance mode the author is not a co-actor of those who copy it, as the author of a
+    #: post is not a co-actor of its reposters (see :func:`behaviour_sql`)
+    authored: bool = False
 
 
 _Q = "platform || ':' || "
+# Posts that can be reposted, quoted or replied to, by their author.
+_POST_SOURCES = ("SELECT " + _Q + "action_id AS object, " + _Q + "account AS source "
+                 "FROM actions WHERE kind NOT IN ('repost', 'edit', 'revert')")
+_HOST = "regexp_extract(l, '^[a-z0-9+.-]+://([^/:?#]+)', 1)"
 
 _BUILTIN = [
     Behaviour(
@@ -63,28 +75,36 @@ _BUILTIN = [
         "SELECT account, CASE WHEN repost_of IS NOT NULL THEN " + _Q + "repost_of "
         "ELSE 'text:' || text_key END AS object, ts, platform, action_id FROM actions "
         "WHERE kind = 'repost' AND (repost_of IS NOT NULL OR text_key IS NOT NULL)",
+        sources=_POST_SOURCES,
     ),
     Behaviour(
         "quote", "quoted the same object",
         "SELECT account, " + _Q + "repost_of AS object, ts, platform, action_id FROM actions "
         "WHERE kind = 'quote' AND repost_of IS NOT NULL",
+        sources=_POST_SOURCES,
     ),
     Behaviour(
         "share", "reposted or quoted the same object",
         "SELECT account, " + _Q + "repost_of AS object, ts, platform, action_id FROM actions "
         "WHERE kind IN ('repost', 'quote') AND repost_of IS NOT NULL",
+        sources=_POST_SOURCES,
     ),
     Behaviour(
         "reply", "replied to or commented on the same post",
         "SELECT account, " + _Q + "parent_id AS object, ts, platform, action_id FROM actions "
         "WHERE kind IN ('reply', 'comment') AND parent_id IS NOT NULL",
         default_window=600.0,
+        sources=_POST_SOURCES,
     ),
     Behaviour(
         "link", "shared the same URL (normalised)",
         "SELECT account, l AS object, ts, platform, action_id FROM "
         "(SELECT account, unnest(links) AS l, ts, platform, action_id FROM actions "
         "WHERE kind NOT IN ('edit', 'revert')) WHERE l IS NOT NULL",
+        authored=True,
+        sources="SELECT DISTINCT l AS object, " + _HOST + " AS source FROM "
+        "(SELECT unnest(links) AS l FROM actions WHERE kind NOT IN ('edit', 'revert')) "
+        "WHERE l IS NOT NULL",
     ),
     Behaviour(
         "domain", "shared links to the same domain",
@@ -110,6 +130,7 @@ _BUILTIN = [
         "SELECT account, 'text:' || text_key AS object, ts, platform, action_id FROM actions "
         "WHERE text_key IS NOT NULL AND kind IN ('post', 'reply', 'quote', 'comment')",
         default_window=3600.0,
+        authored=True,
     ),
     Behaviour(
         "neartext", "posted near-duplicate text (same MinHash/LSH text family)",
@@ -119,6 +140,7 @@ _BUILTIN = [
         "WHERE a.kind IN ('post', 'reply', 'quote', 'comment') AND f.family_size > 1",
         requires=("text_families",),
         default_window=3600.0,
+        authored=True,
     ),
     Behaviour(
         "edit", "edited the same wiki page",
@@ -160,13 +182,25 @@ def get_behaviour(name: str) -> Behaviour:
     return known[name]
 
 
-def behaviour_sql(names: str | list[str]) -> str:
-    """SQL of one behaviour, or the union of several (with a ``behaviour`` column)."""
+def behaviour_sql(names: str | list[str], without_authors: bool = False) -> str:
+    """SQL of one behaviour, or the union of several (with a ``behaviour`` column).
+
+    With ``without_authors``, behaviours whose objects are ``authored`` leave out the first
+    action on each object (ties broken by account, platform and action id): the post that
+    first carried a text or a link is where the others copied it from, the analogue of the
+    original of a repost, not a co-action. Peer parity modes keep it, as their tools do.
+    """
     if isinstance(names, str):
         names = [names]
-    parts = [
-        f"SELECT '{get_behaviour(n).name}' AS behaviour, account, object, ts, platform, action_id "
-        f"FROM ({get_behaviour(n).sql})"
-        for n in names
-    ]
+    parts = []
+    for n in names:
+        b = get_behaviour(n)
+        rows = f"SELECT account, object, ts, platform, action_id FROM ({b.sql}) AS p"
+        if without_authors and b.authored:
+            rows = ("SELECT account, object, ts, platform, action_id FROM ("
+                    "SELECT account, object, ts, platform, action_id, row_number() OVER ("
+                    "PARTITION BY object ORDER BY ts, account, platform, action_id) AS nth "
+                    f"FROM ({b.sql}) AS p) AS r WHERE nth > 1")
+        parts.append(f"SELECT '{b.name}' AS behaviour, account, object, ts, platform, action_id "
+                     f"FROM ({rows}) AS q")
     return " UNION ALL ".join(parts)

@@ -160,7 +160,7 @@ def detect(
         families, counts["text_families"] = text_families(case)
         eng.register("text_families", families)
     for beh in names:
-        eng.create_table("src", behaviour_sql(beh))
+        eng.create_table("src", behaviour_sql(beh, without_authors=mode == "significance"))
         n_actions = int(eng.scalar("SELECT count(*) FROM src"))
         say(f"{beh}: {n_actions:,} actions, window {per_window[beh]:g} s")
         if n_actions == 0:
@@ -217,13 +217,14 @@ def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: in
                         min_objects: int, alpha: float) -> tuple[pa.Table, pa.Table, int]:
     prepare_events(eng, "src", window, max_neighbours)
     n_pairs = aggregate_pairs(eng, min_objects)
-    scored = score_pairs(eng, n_pairs)
+    scored = score_pairs(eng, n_pairs, sources_sql=get_behaviour(beh).sources)
     con = duckdb.connect()
     con.register("scored", scored)
     tbl = con.sql(f"""
         SELECT {sql_literal(beh)} AS behaviour, a, b, n_objects, n_events, first_ts, last_ts,
                median_lag_s, a_first, b_first, simultaneous, {float(window)}::DOUBLE AS window_s,
-               expected, p_value, q_value, (q_value <= {float(alpha)}) AS significant
+               expected, p_random, expected_source, p_source, p_value, q_value,
+               (q_value <= {float(alpha)}) AS significant
         FROM scored
         ORDER BY q_value, n_objects DESC, a, b
     """).to_arrow_table()
@@ -248,7 +249,8 @@ def _as_edges(tbl: pa.Table, window: float) -> pa.Table:
                          else none_f),
         "a_first": pa.nulls(n, pa.int64()), "b_first": pa.nulls(n, pa.int64()),
         "simultaneous": pa.nulls(n, pa.int64()),
-        "window_s": pa.array([float(window)] * n), "expected": none_f, "p_value": none_f,
+        "window_s": pa.array([float(window)] * n), "expected": none_f, "p_random": none_f,
+        "expected_source": none_f, "p_source": none_f, "p_value": none_f,
         "q_value": none_f, "significant": pa.array([True] * n),
     })
 

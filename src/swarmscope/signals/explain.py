@@ -59,10 +59,14 @@ def explain_members(case: Case | str | Path, accounts: list[str],
     con = case.connect()
     con.register("members_tbl", pa.table({"account": pa.array(accounts, pa.string())}))
     tables = []
+    # the same projection the detection ran on (authors of copied texts and links left out in
+    # the significance mode)
+    without_authors = _run_params(case).get("mode", "significance") == "significance"
     for beh, w in _windows(case, behaviours, window).items():
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE src AS
-            SELECT b.* FROM ({behaviour_sql(beh)}) b JOIN members_tbl m USING (account)
+            SELECT b.* FROM ({behaviour_sql(beh, without_authors)}) b
+            JOIN members_tbl m USING (account)
         """)
         prepare_events(con, "src", w, max_neighbours=None, with_ids=True)
         tables.append(con.sql(f"""

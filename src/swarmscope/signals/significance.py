@@ -51,19 +51,27 @@ import pyarrow as pa
 from scipy.special import pdtrc
 
 from ..engines import Engine
+from .shared_source import source_expectation
 
 _HOUR = 3_600_000_000
 
 
 def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
-                pairs: str = "pairs", events: str = "events") -> pa.Table:
+                pairs: str = "pairs", events: str = "events",
+                sources_sql: str | None = None) -> pa.Table:
     """Expected events, p-value and q-value for the tested pairs in ``pairs``.
 
     ``pairs`` holds the tested pairs of one behaviour (a_id, b_id, n_objects, ...), ``events``
     the integer co-action events and ``ev`` the ranked actions of
     :func:`~swarmscope.signals.coaction.prepare_events`, and ``total_pairs`` the number of all
     candidate pairs: untested pairs enter the Benjamini-Hochberg correction with ``p = 1``.
-    Returns ``pairs`` with ``expected``, ``p_value`` and ``q_value`` appended (on the driver).
+    Returns ``pairs`` with ``expected``, ``p_random``, ``expected_source``, ``p_source``,
+    ``p_value`` and ``q_value`` appended (on the driver).
+
+    With ``sources_sql`` (the behaviour's catalogue of ``object, source``) each pair is also
+    tested against the shared-source null of :mod:`swarmscope.signals.shared_source` and
+    ``p_value = max(p_random, p_source)``; without it ``p_value = p_random`` and the source
+    columns are null.
     """
     from .coaction import as_engine
 
@@ -101,21 +109,49 @@ def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
                    WHERE aid IN (SELECT aid FROM tested_aids) GROUP BY aid) AS r ON r.aid = t.aid
     """)
     terms = " + ".join(f"pa.c{h} * pb.r{h} + pb.c{h} * pa.r{h}" for h in range(24))
+    known, known_cols = "", "CAST(NULL AS DOUBLE) AS expected_known, CAST(NULL AS BIGINT) AS k_known"
+    if sources_sql is not None:
+        ps = source_expectation(eng, sources_sql, pairs=pairs, events=events)
+        known = f"JOIN {ps} s ON s.a_id = p.a_id AND s.b_id = p.b_id"
+        known_cols = "s.expected_known, s.k_known"
     tbl = eng.table(f"""
-        SELECT p.*, CAST(({terms}) / 2 AS DOUBLE) AS expected
+        SELECT p.*, CAST(({terms}) / 2 AS DOUBLE) AS expected, {known_cols}
         FROM {pairs} AS p
         JOIN profiles pa ON pa.aid = p.a_id JOIN profiles pb ON pb.aid = p.b_id
+        {known}
         ORDER BY p.a, p.b
     """)
-    eng.drop("endpoint_hours", "action_hours", "tested_aids", "profiles")
+    eng.drop("endpoint_hours", "action_hours", "tested_aids", "profiles", "pair_sources")
     k = tbl.column("n_objects").to_numpy().astype(np.float64)
     lam = tbl.column("expected").to_numpy().astype(np.float64)
     # P(X >= k) = pdtrc(k - 1, lambda)
-    p = pdtrc(k - 1, np.maximum(lam, 1e-300)) if len(k) else np.ones(0)
+    p_random = _poisson_tail(k, lam)
+    if sources_sql is not None:
+        k_known = tbl.column("k_known").to_numpy().astype(np.float64)
+        lam_known = tbl.column("expected_known").to_numpy().astype(np.float64)
+        # objects of unknown source keep the random-partner expectation, pro rata
+        lam_source = lam_known + lam * (k - k_known) / np.maximum(k, 1.0)
+        p_source = _poisson_tail(k, lam_source)
+        p = np.maximum(p_random, p_source)
+        src_cols = (pa.array(lam_source, pa.float64()), pa.array(p_source, pa.float64()))
+    else:
+        p = p_random
+        src_cols = (pa.nulls(len(k), pa.float64()), pa.nulls(len(k), pa.float64()))
     q = benjamini_hochberg(p, m=max(total_pairs, len(p)))
+    tbl = tbl.drop_columns(["expected_known", "k_known"])
+    tbl = tbl.append_column("p_random", pa.array(p_random, type=pa.float64()))
+    tbl = tbl.append_column("expected_source", src_cols[0])
+    tbl = tbl.append_column("p_source", src_cols[1])
     tbl = tbl.append_column("p_value", pa.array(p, type=pa.float64()))
     tbl = tbl.append_column("q_value", pa.array(q, type=pa.float64()))
     return tbl
+
+
+def _poisson_tail(k: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """``P(X >= k)`` for ``X ~ Poisson(lam)``, elementwise."""
+    if not len(k):
+        return np.ones(0)
+    return pdtrc(k - 1, np.maximum(lam, 1e-300))
 
 
 def benjamini_hochberg(p: np.ndarray, m: int | None = None) -> np.ndarray:

@@ -1,0 +1,109 @@
+"""The shared-source null: co-action explained by following the same source.
+
+Two fans of one celebrity both repost most of the celebrity's posts within minutes; two news
+aggregator bots both repost every post of the outlets they follow. Their co-action is real and,
+against a random-partner null (:mod:`swarmscope.signals.significance`), very significant, yet it
+is explained by a common cause, not by coordination: each account independently follows the
+source. Real coordination picks the *same items*, at the same time, more often than the
+accounts' taste for each source explains.
+
+Method
+------
+Where a behaviour knows the *source* of its objects (the author of a reposted or replied-to post,
+the domain of a shared URL; see ``Behaviour.sources`` in :mod:`swarmscope.behaviours`), let
+``n_s`` be the number of items source ``s`` has in the case (its posts, or the distinct URLs of
+the domain) and ``A_s`` the items of ``s`` that account ``a`` acted on (at any time). Under the
+null, ``a`` and ``b`` pick their items of each source independently and uniformly among the
+source's ``n_s`` items, keeping how many they pick; the expected number of items of known
+source they *both* acted on is
+
+    lambda_source(a, b) = sum_s |A_s| * |B_s| / n_s
+
+(the mean of a hypergeometric intersection per source). Co-acting on an item within the window
+requires acting on it at all, so the observed ``k_known`` (shared objects of known source that
+the pair co-acted on within the window) is at most this intersection and the Poisson tail
+``P(X >= k_known)`` is conservative. Objects whose source is not in the case (a reposted post
+collected without its original, copied texts, hashtags) are not explained by any source: they
+keep the random-partner expectation, pro rata. With ``k`` shared objects of which ``k_known``
+have a known source,
+
+    expected_source = lambda_source + lambda_random * (k - k_known) / k
+    p_source = P(X >= k),  X ~ Poisson(expected_source)
+
+A pair is evidence of coordination only if it rejects *both* explanations: its p-value is
+``max(p_random, p_source)`` (an intersection-union test, Berger 1982, valid at the level of each
+test). For a ring that reposts a few posts of many different authors ``|A_s| = |B_s| = 1`` and
+``n_s`` is the author's output, so ``lambda_source`` is small; for two fans ``|A_s|`` and
+``|B_s|`` are most of the idol's ``n_s`` posts and ``lambda_source`` is about the number of
+posts they share.
+
+Limitations: a group that amplifies *every* post of one account or every article of one site
+looks exactly like that account's followers or that site's feed readers and is explained away
+here; its pairs keep ``p_random`` in the edges table, so a reviewer can still list them (filter
+on ``p_random``). Texts have no source: the first poster of a copied text is an artefact of
+timing, not the text's origin.
+
+References
+----------
+- Berger (1982), *Multiparameter hypothesis testing and acceptance sampling*, Technometrics
+  24(4): intersection-union tests.
+- Pacheco et al. (2021), *Uncovering coordinated networks on social media*, ICWSM: co-action
+  networks need care with popular sources and automated news accounts.
+"""
+
+from __future__ import annotations
+
+from ..engines import Engine
+
+
+def source_expectation(eng: Engine, sources_sql: str, pairs: str = "pairs",
+                       events: str = "events", ev: str = "ev") -> str:
+    """Create table ``pair_sources`` (``a_id, b_id, expected_known, k_known``) for the tested
+    pairs in ``pairs``: ``lambda_source`` over the objects of known source and how many of the
+    pair's co-acted objects have a known source. Returns the table's name.
+
+    ``sources_sql`` selects ``object, source`` for every item a source has in the case (the
+    behaviour's catalogue); ``ev`` holds ``oid, aid`` per action and ``obj_ids`` names objects.
+    """
+    eng.create_table("src_catalogue", f"SELECT DISTINCT object, source FROM ({sources_sql}) AS c "
+                                      "WHERE object IS NOT NULL AND source IS NOT NULL")
+    # The source of each behaviour object, for objects whose source is in the case.
+    eng.create_table("obj_src", """
+        SELECT o.oid, min(c.source) AS source
+        FROM obj_ids o JOIN src_catalogue c ON c.object = o.object GROUP BY o.oid
+    """)
+    eng.create_table("src_size", """
+        SELECT source, count(*) AS n_s FROM src_catalogue
+        WHERE source IN (SELECT source FROM obj_src) GROUP BY source
+    """)
+    eng.create_table("acc_src", f"""
+        SELECT e.aid, s.source, count(DISTINCT e.oid) AS n_as
+        FROM {ev} e JOIN obj_src s ON s.oid = e.oid
+        WHERE e.aid IN (SELECT a_id FROM {pairs} UNION SELECT b_id FROM {pairs})
+        GROUP BY e.aid, s.source
+    """)
+    eng.create_table("pair_sources", f"""
+        SELECT p.a_id, p.b_id, coalesce(x.expected_known, 0.0) AS expected_known,
+               coalesce(k.k_known, 0) AS k_known
+        FROM (SELECT a_id, b_id FROM {pairs}) AS p
+        LEFT JOIN (
+            SELECT p.a_id, p.b_id,
+                   sum(CAST(sa.n_as AS DOUBLE) * sb.n_as / z.n_s) AS expected_known
+            FROM (SELECT a_id, b_id FROM {pairs}) AS p
+            JOIN acc_src sa ON sa.aid = p.a_id
+            JOIN acc_src sb ON sb.aid = p.b_id AND sb.source = sa.source
+            JOIN src_size z ON z.source = sa.source
+            GROUP BY p.a_id, p.b_id
+        ) AS x ON x.a_id = p.a_id AND x.b_id = p.b_id
+        LEFT JOIN (
+            SELECT least(e.ax, e.ay) AS a_id, greatest(e.ax, e.ay) AS b_id,
+                   count(DISTINCT e.oid) AS k_known
+            FROM {events} e
+            JOIN obj_src s ON s.oid = e.oid
+            SEMI JOIN (SELECT a_id, b_id FROM {pairs}) AS t
+              ON t.a_id = least(e.ax, e.ay) AND t.b_id = greatest(e.ax, e.ay)
+            GROUP BY least(e.ax, e.ay), greatest(e.ax, e.ay)
+        ) AS k ON k.a_id = p.a_id AND k.b_id = p.b_id
+    """)
+    eng.drop("src_catalogue", "obj_src", "src_size", "acc_src")
+    return "pair_sources"
