@@ -53,21 +53,31 @@ class Behaviour:
     #: co-action window (seconds) used when the user gives none: reposts and links spread in
     #: seconds when automated, replies to a trigger in minutes, copy-paste posting in an hour
     default_window: float = 60.0
-    #: ``SELECT object, source ...``: every item each source has in the case (its catalogue),
-    #: for the shared-source null (:mod:`swarmscope.signals.shared_source`); None where objects
-    #: have no source (texts, hashtags)
+    #: ``SELECT object, source, ts ...``: who published which item when (each source's
+    #: catalogue; an object's source is its earliest publisher), for the shared-source null
+    #: (:mod:`swarmscope.signals.shared_source`); None where objects have no source (hashtags)
     sources: str | None = None
     #: the first action on an object *authors* it (a text or a link others then copy): in the
     #: significance mode the author is not a co-actor of those who copy it, as the author of a
-    #: post is not a co-actor of its reposters (see :func:`behaviour_sql`)
+    #: post is not a co-actor of its reposters (see :func:`behaviour_sql`); the behaviour's own
+    #: rows are then its sources
     authored: bool = False
+
+    @property
+    def source_sql(self) -> str | None:
+        """The ``object, source, ts`` relation of the shared-source null, if any."""
+        if self.sources is not None:
+            return self.sources
+        if self.authored:
+            return (f"SELECT object, platform || ':' || account AS source, ts "
+                    f"FROM ({self.sql}) AS authored")
+        return None
 
 
 _Q = "platform || ':' || "
 # Posts that can be reposted, quoted or replied to, by their author.
-_POST_SOURCES = ("SELECT " + _Q + "action_id AS object, " + _Q + "account AS source "
+_POST_SOURCES = ("SELECT " + _Q + "action_id AS object, " + _Q + "account AS source, ts "
                  "FROM actions WHERE kind NOT IN ('repost', 'edit', 'revert')")
-_HOST = "regexp_extract(l, '^[a-z0-9+.-]+://([^/:?#]+)', 1)"
 
 _BUILTIN = [
     Behaviour(
@@ -102,9 +112,6 @@ _BUILTIN = [
         "(SELECT account, unnest(links) AS l, ts, platform, action_id FROM actions "
         "WHERE kind NOT IN ('edit', 'revert')) WHERE l IS NOT NULL",
         authored=True,
-        sources="SELECT DISTINCT l AS object, " + _HOST + " AS source FROM "
-        "(SELECT unnest(links) AS l FROM actions WHERE kind NOT IN ('edit', 'revert')) "
-        "WHERE l IS NOT NULL",
     ),
     Behaviour(
         "domain", "shared links to the same domain",

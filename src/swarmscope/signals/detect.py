@@ -217,7 +217,7 @@ def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: in
                         min_objects: int, alpha: float) -> tuple[pa.Table, pa.Table, int]:
     prepare_events(eng, "src", window, max_neighbours)
     n_pairs = aggregate_pairs(eng, min_objects)
-    scored = score_pairs(eng, n_pairs, sources_sql=get_behaviour(beh).sources)
+    scored = score_pairs(eng, n_pairs, sources_sql=get_behaviour(beh).source_sql)
     con = duckdb.connect()
     con.register("scored", scored)
     tbl = con.sql(f"""

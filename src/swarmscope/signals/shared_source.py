@@ -62,15 +62,21 @@ def source_expectation(eng: Engine, sources_sql: str, pairs: str = "pairs",
     pairs in ``pairs``: ``lambda_source`` over the objects of known source and how many of the
     pair's co-acted objects have a known source. Returns the table's name.
 
-    ``sources_sql`` selects ``object, source`` for every item a source has in the case (the
-    behaviour's catalogue); ``ev`` holds ``oid, aid`` per action and ``obj_ids`` names objects.
+    ``sources_sql`` selects ``object, source, ts``: who published which item when (each
+    source's catalogue; an object's source is its earliest publisher); ``ev`` holds ``oid, aid``
+    per action and ``obj_ids`` names objects.
     """
-    eng.create_table("src_catalogue", f"SELECT DISTINCT object, source FROM ({sources_sql}) AS c "
-                                      "WHERE object IS NOT NULL AND source IS NOT NULL")
-    # The source of each behaviour object, for objects whose source is in the case.
+    eng.create_table("src_catalogue", f"""
+        SELECT object, source, min(ts) AS ts FROM ({sources_sql}) AS c
+        WHERE object IS NOT NULL AND source IS NOT NULL GROUP BY object, source
+    """)
+    # The source of each behaviour object: its earliest publisher in the case.
     eng.create_table("obj_src", """
-        SELECT o.oid, min(c.source) AS source
-        FROM obj_ids o JOIN src_catalogue c ON c.object = o.object GROUP BY o.oid
+        SELECT oid, source FROM (
+            SELECT o.oid, c.source,
+                   row_number() OVER (PARTITION BY o.oid ORDER BY c.ts, c.source) AS nth
+            FROM obj_ids o JOIN src_catalogue c ON c.object = o.object
+        ) AS f WHERE nth = 1
     """)
     eng.create_table("src_size", """
         SELECT source, count(*) AS n_s FROM src_catalogue
