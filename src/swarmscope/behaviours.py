@@ -9,6 +9,11 @@ Objects that are platform identifiers (reposted or replied-to ids, wiki pages) a
 the platform, so equal ids on two platforms never collide; URLs, domains, hashtags and text keys
 are platform-free, so cross-platform link sharing is one object.
 
+A behaviour may also say where its objects come from, for the shared-source null of
+:mod:`swarmscope.signals.shared_source`: ``sources`` (who published which item; for reposts,
+quotes and replies the author of the post) or ``authored`` (the behaviour's first action on an
+object authors it: texts, near-text families, links).
+
 Built-in behaviours:
 
 ==========  ===========================================================================

@@ -8,7 +8,9 @@ the significant-edge graph (:mod:`~swarmscope.signals.clusters`) and publishes i
 
 - ``results/edges.parquet``: one row per tested account pair and behaviour (``a``, ``b``,
   ``n_objects``, ``n_events``, first/last time, ``median_lag_s``, direction counts,
-  ``expected``, ``p_value``, ``q_value``, ``significant``);
+  ``expected`` and ``p_random`` (random-partner null), ``expected_source`` and ``p_source``
+  (shared-source null, where objects have a source), ``p_value`` (the larger of the two),
+  ``q_value``, ``significant``);
 - ``results/accounts.parquet``: one row per account seen (``account``, ``n_actions``, ``score``
   = -log10 of the account's best q-value after a Bonferroni correction over behaviours,
   ``flagged``, ``cluster``, ``partners``, ``top_partner``, ``evidence``);

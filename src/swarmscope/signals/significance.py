@@ -30,10 +30,11 @@ Multiple testing: Benjamini-Hochberg q-values over *all* candidate pairs of the 
 below ``min_objects`` are counted in ``m`` with ``p = 1``), so the expected share of false
 discoveries among edges with ``q <= alpha`` is at most ``alpha`` under the null.
 
-Limitations: accounts that share tastes and time zone (a fan community, a newsroom's accounts,
-news aggregators reposting the same feeds) really do meet more often than random partners: they
-are flagged, correctly as co-acting, and need a human to judge intent. A q-value is evidence for
-review, not proof.
+Shared sources: accounts that follow the same source (the fans of one idol, aggregator bots
+reading the same feed) really do meet more often than random partners. Where objects have a
+source in the case, each pair is also tested against the shared-source null of
+:mod:`swarmscope.signals.shared_source`, and ``p_value = max(p_random, p_source)``: an edge must
+reject both explanations. A q-value is evidence for review, not proof.
 
 References
 ----------
