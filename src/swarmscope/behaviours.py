@@ -74,14 +74,14 @@ class Behaviour:
         if self.sources is not None:
             return self.sources
         if self.authored:
-            return (f"SELECT object, platform || ':' || account AS source, ts "
+            return (f"SELECT object, account AS source, ts "
                     f"FROM ({self.sql}) AS authored")
         return None
 
 
 _Q = "platform || ':' || "
 # Posts that can be reposted, quoted or replied to, by their author.
-_POST_SOURCES = ("SELECT " + _Q + "action_id AS object, " + _Q + "account AS source, ts "
+_POST_SOURCES = ("SELECT " + _Q + "action_id AS object, account AS source, ts "
                  "FROM actions WHERE kind NOT IN ('repost', 'edit', 'revert')")
 
 _BUILTIN = [

@@ -30,6 +30,11 @@ have a known source,
     expected_source = lambda_source + lambda_random * (k - k_known) / k
     p_source = P(X >= k),  X ~ Poisson(expected_source)
 
+A source is an explanation only if it is independent of the pair: a source that itself acts on
+items of ``a`` or of ``b`` (farm members copy each other's texts, a ring reposts its own
+members) follows them back, and its items are counted with the objects of unknown source.
+Fans do not hear back from their idol, nor bots from the outlet they copy.
+
 A pair is evidence of coordination only if it rejects *both* explanations: its p-value is
 ``max(p_random, p_source)`` (an intersection-union test, Berger 1982, valid at the level of each
 test). For a ring that reposts a few posts of many different authors ``|A_s| = |B_s| = 1`` and
@@ -82,34 +87,43 @@ def source_expectation(eng: Engine, sources_sql: str, pairs: str = "pairs",
         SELECT source, count(*) AS n_s FROM src_catalogue
         WHERE source IN (SELECT source FROM obj_src) GROUP BY source
     """)
+    # How many items of each source an account acted on: for the tested accounts, and for the
+    # sources themselves (to see whether a source follows the pair back).
     eng.create_table("acc_src", f"""
         SELECT e.aid, s.source, count(DISTINCT e.oid) AS n_as
         FROM {ev} e JOIN obj_src s ON s.oid = e.oid
         WHERE e.aid IN (SELECT a_id FROM {pairs} UNION SELECT b_id FROM {pairs})
+           OR e.aid IN (SELECT i.aid FROM acc_ids i JOIN src_size z ON z.source = i.account)
         GROUP BY e.aid, s.source
+    """)
+    eng.create_table("follows", """
+        SELECT i.account AS follower, f.source FROM acc_src f JOIN acc_ids i ON i.aid = f.aid
+    """)
+    eng.create_table("pair_src", f"""
+        SELECT p.a_id, p.b_id, sa.source, CAST(sa.n_as AS DOUBLE) * sb.n_as / z.n_s AS lam
+        FROM (SELECT a, b, a_id, b_id FROM {pairs}) AS p
+        JOIN acc_src sa ON sa.aid = p.a_id
+        JOIN acc_src sb ON sb.aid = p.b_id AND sb.source = sa.source
+        JOIN src_size z ON z.source = sa.source
+        LEFT JOIN follows fa ON fa.follower = sa.source AND fa.source = p.a
+        LEFT JOIN follows fb ON fb.follower = sa.source AND fb.source = p.b
+        WHERE fa.follower IS NULL AND fb.follower IS NULL
     """)
     eng.create_table("pair_sources", f"""
         SELECT p.a_id, p.b_id, coalesce(x.expected_known, 0.0) AS expected_known,
                coalesce(k.k_known, 0) AS k_known
         FROM (SELECT a_id, b_id FROM {pairs}) AS p
         LEFT JOIN (
-            SELECT p.a_id, p.b_id,
-                   sum(CAST(sa.n_as AS DOUBLE) * sb.n_as / z.n_s) AS expected_known
-            FROM (SELECT a_id, b_id FROM {pairs}) AS p
-            JOIN acc_src sa ON sa.aid = p.a_id
-            JOIN acc_src sb ON sb.aid = p.b_id AND sb.source = sa.source
-            JOIN src_size z ON z.source = sa.source
-            GROUP BY p.a_id, p.b_id
+            SELECT a_id, b_id, sum(lam) AS expected_known FROM pair_src GROUP BY a_id, b_id
         ) AS x ON x.a_id = p.a_id AND x.b_id = p.b_id
         LEFT JOIN (
-            SELECT least(e.ax, e.ay) AS a_id, greatest(e.ax, e.ay) AS b_id,
-                   count(DISTINCT e.oid) AS k_known
+            SELECT ps.a_id, ps.b_id, count(DISTINCT e.oid) AS k_known
             FROM {events} e
             JOIN obj_src s ON s.oid = e.oid
-            SEMI JOIN (SELECT a_id, b_id FROM {pairs}) AS t
-              ON t.a_id = least(e.ax, e.ay) AND t.b_id = greatest(e.ax, e.ay)
-            GROUP BY least(e.ax, e.ay), greatest(e.ax, e.ay)
+            JOIN pair_src ps ON ps.a_id = least(e.ax, e.ay) AND ps.b_id = greatest(e.ax, e.ay)
+                            AND ps.source = s.source
+            GROUP BY ps.a_id, ps.b_id
         ) AS k ON k.a_id = p.a_id AND k.b_id = p.b_id
     """)
-    eng.drop("src_catalogue", "obj_src", "src_size", "acc_src")
+    eng.drop("src_catalogue", "obj_src", "src_size", "acc_src", "follows", "pair_src")
     return "pair_sources"
