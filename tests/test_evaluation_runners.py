@@ -53,3 +53,23 @@ def test_registry_adds_columns_without_touching_the_builtin():
         assert "coaction" in runners()
     finally:
         RUNNERS.pop("dummy", None)
+
+
+def test_temporal_and_wiki_runners_find_their_planted_operations(tmp_path):
+    """Each registered runner, on a generated case, flags members of the operations it targets
+    and no organic account (the personas and the wiki tag team are planted by default)."""
+    import csv
+
+    from swarmscope import Case, ingest
+    from swarmscope.synthetic import Scenario, generate
+
+    gen = generate(tmp_path / "gen", scale=0.05, seed=7, scenario=Scenario(scale_operations=False))
+    case = Case.init(tmp_path / "case")
+    ingest(case, [gen.actions_path], format="parquet")
+    with open(gen.labels_dir / "accounts.csv", newline="") as fh:
+        role = {r["account"]: r["role"] for r in csv.DictReader(fh)}
+    for name in ("personas", "tag teams"):
+        runner = runners()[name]
+        found = runner.run(case).flagged
+        assert found, name
+        assert {role[a] for a in found} <= set(runner.targets), name

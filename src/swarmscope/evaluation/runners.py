@@ -141,3 +141,46 @@ def behaviour_parts(edges: pa.Table, params: dict) -> dict[str, SignalOutput]:
 register("coaction", _coaction,
          "swarmscope detect: co-action networks with the random-partner null (all defaults)",
          targets=("co_repost_ring", "copy_paste_farm", "reply_swarm"))
+
+
+def _personas(case: Case) -> SignalOutput:
+    """Temporal fingerprints with defaults: accounts the persona test flags (shift hand-overs
+    in one account's timecard and writing style)."""
+    from ..temporal.pipeline import analyse
+
+    t = time.perf_counter()
+    res = analyse(case, leadfollow=False, write=False)
+    rows = res.personas.to_pydict()
+    return SignalOutput(
+        flagged={a for a, f in zip(rows["account"], rows["flagged"], strict=True) if f},
+        scores={a: float(s or 0.0) for a, s in zip(rows["account"], rows["score"], strict=True)},
+        seconds=time.perf_counter() - t,
+    )
+
+
+def _tag_teams(case: Case) -> SignalOutput:
+    """Wikipedia forensics with defaults: members of flagged tag teams (co-reverting pairs
+    beyond the page-level baseline), each team a cluster."""
+    from ..wiki.forensics.report import run_report
+
+    t = time.perf_counter()
+    rep = run_report(case)
+    flagged: set[str] = set()
+    scores: dict[str, float] = {}
+    clusters: dict[str, int] = {}
+    for team in rep.tables["wiki_tag_teams"].to_pylist():
+        for m in team["members"]:
+            scores[m] = max(scores.get(m, 0.0), float(team["score"] or 0.0))
+            if team["flagged"]:
+                flagged.add(m)
+                clusters.setdefault(m, int(team["team"]))
+    return SignalOutput(flagged=flagged, scores=scores, clusters=clusters,
+                        seconds=time.perf_counter() - t)
+
+
+register("personas", _personas,
+         "temporal fingerprints: personas run in shifts (timecard and style hand-overs)",
+         targets=("persona",))
+register("tag teams", _tag_teams,
+         "Wikipedia forensics: tag teams that revert together beyond the page baseline",
+         targets=("tag_team", "tag_team_single_purpose"))
