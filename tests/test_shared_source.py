@@ -130,8 +130,8 @@ def test_fans_co_act_beyond_random_partners_but_not_beyond_their_shared_source(r
     assert not e["significant"]
 
 
-def test_expected_source_is_the_sum_over_sources_of_picks_times_picks_over_catalogue(case, result):
-    """lambda = sum_s |A_s| |B_s| / n_s over independent sources, by hand from the raw actions."""
+def test_expected_source_is_the_leave_one_out_sum_over_sources(case, result):
+    """lambda = sum_s (|A_s|-1)(|B_s|-1)/(n_s-1) over independent sources, by hand."""
     rows = case.connect().sql(
         "SELECT account, kind, platform || ':' || action_id, platform || ':' || repost_of "
         "FROM actions").fetchall()
@@ -144,9 +144,11 @@ def test_expected_source_is_the_sum_over_sources_of_picks_times_picks_over_catal
         if kind == "repost":
             picks[acc][author[rep]].add(rep)
     for a, b in [("fan0", "fan1"), ("ring0", "ring1")]:
-        # a source that reposts a or b itself follows them back: not an independent source
-        lam = sum(len(picks[a][s]) * len(picks[b][s]) / catalogue[s]
-                  for s in picks[a] if s in picks[b] and not picks[s].keys() & {a, b})
+        # leave-one-out: a's taste for s is judged on s's *other* items; a source that reposts
+        # a or b itself follows them back and is not an independent source
+        lam = sum((len(picks[a][s]) - 1) * (len(picks[b][s]) - 1) / (catalogue[s] - 1)
+                  for s in picks[a]
+                  if s in picks[b] and catalogue[s] > 1 and not picks[s].keys() & {a, b})
         e = edge(result, "repost", a, b)
         # every shared object here has its author in the case: no random-partner share
         assert e["expected_source"] == pytest.approx(lam)

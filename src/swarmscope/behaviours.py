@@ -200,7 +200,9 @@ def behaviour_sql(names: str | list[str], without_authors: bool = False) -> str:
     With ``without_authors``, behaviours whose objects are ``authored`` leave out the first
     action on each object (ties broken by account, platform and action id): the post that
     first carried a text or a link is where the others copied it from, the analogue of the
-    original of a repost, not a co-action. Peer parity modes keep it, as their tools do.
+    original of a repost, not a co-action. Explanations use it to show the events the
+    significance mode paired (which keeps the author as an action but pairs it with nobody,
+    ``prepare_events(skip_authors=True)``); peer parity modes keep it, as their tools do.
     """
     if isinstance(names, str):
         names = [names]

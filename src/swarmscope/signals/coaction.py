@@ -66,7 +66,7 @@ DEFAULT_MAX_NEIGHBOURS = 50
 
 def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, window: float,
                    max_neighbours: int | None = DEFAULT_MAX_NEIGHBOURS,
-                   with_ids: bool = False) -> None:
+                   with_ids: bool = False, skip_authors: bool = False) -> None:
     """Create the co-action tables from the behaviour relation ``source`` (columns
     ``behaviour, account, object, ts, platform, action_id``; one behaviour per call):
 
@@ -77,6 +77,10 @@ def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, wind
     - ``bounded``: objects where the crowd cap applied;
     - with ``with_ids``: ``ev_src`` (source rows with a row id) and the view ``events_named``
       (events with account names, objects and action ids, for explanations and the peer modes).
+
+    With ``skip_authors`` the first action on each object (its author: the post that first
+    carried a text or link) pairs with nobody, while it still counts as an action (see
+    :func:`swarmscope.behaviours.behaviour_sql`).
 
     Integers keep the join and the aggregations over tens of millions of events cheap.
     """
@@ -117,7 +121,7 @@ def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, wind
         SELECT x.oid, x.aid AS ax, y.aid AS ay, x.t AS t_x, y.t AS t_y{ids}
         FROM (
             SELECT oid, aid, t{rid.replace("s.", "")}, unnest(range(rn + 1, {cap} + 1)) AS prn
-            FROM ev WHERE last_rn > rn
+            FROM ev WHERE last_rn > rn{" AND rn > 1" if skip_authors else ""}
         ) AS x
         JOIN ev AS y ON y.oid = x.oid AND y.rn = x.prn
         WHERE x.aid <> y.aid

@@ -162,7 +162,7 @@ def detect(
         families, counts["text_families"] = text_families(case)
         eng.register("text_families", families)
     for beh in names:
-        eng.create_table("src", behaviour_sql(beh, without_authors=mode == "significance"))
+        eng.create_table("src", behaviour_sql(beh))
         n_actions = int(eng.scalar("SELECT count(*) FROM src"))
         say(f"{beh}: {n_actions:,} actions, window {per_window[beh]:g} s")
         if n_actions == 0:
@@ -217,7 +217,9 @@ def _behaviours_with_data(eng: Engine, names: tuple[str, ...]) -> list[str]:
 
 def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: int | None,
                         min_objects: int, alpha: float) -> tuple[pa.Table, pa.Table, int]:
-    prepare_events(eng, "src", window, max_neighbours)
+    # authors of copied texts and links are actions (the null's activity shares count them)
+    # but not co-actors of their copiers
+    prepare_events(eng, "src", window, max_neighbours, skip_authors=get_behaviour(beh).authored)
     n_pairs = aggregate_pairs(eng, min_objects)
     scored = score_pairs(eng, n_pairs, sources_sql=get_behaviour(beh).source_sql)
     con = duckdb.connect()

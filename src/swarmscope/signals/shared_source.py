@@ -9,38 +9,39 @@ accounts' taste for each source explains.
 
 Method
 ------
-Where a behaviour knows the *source* of its objects (the author of a reposted or replied-to post,
-the domain of a shared URL; see ``Behaviour.sources`` in :mod:`swarmscope.behaviours`), let
-``n_s`` be the number of items source ``s`` has in the case (its posts, or the distinct URLs of
-the domain) and ``A_s`` the items of ``s`` that account ``a`` acted on (at any time). Under the
-null, ``a`` and ``b`` pick their items of each source independently and uniformly among the
-source's ``n_s`` items, keeping how many they pick; the expected number of items of known
-source they *both* acted on is
+Where a behaviour knows the *source* of its objects (the author of a reposted or replied-to post;
+the earliest poster of a copied text or link; see ``Behaviour.sources`` and ``authored`` in
+:mod:`swarmscope.behaviours`), let ``n_s`` be the number of items source ``s`` has in the case
+(its posts, or the texts it posted) and ``A_s`` the items of ``s`` that account ``a`` acted on
+(at any time). Under the null, ``a`` and ``b`` pick their items of each source independently,
+each with its own taste for that source. The taste is judged *leave-one-out*: on the source's
+other items, so that the shared item does not explain itself (an author with one post, reposted
+by a ring, is evidence of nothing). The expected number of items of known source the two both
+acted on is then
 
-    lambda_source(a, b) = sum_s |A_s| * |B_s| / n_s
+    lambda_source(a, b) = sum_s (|A_s| - 1) * (|B_s| - 1) / (n_s - 1)     (sources with n_s > 1)
 
-(the mean of a hypergeometric intersection per source). Co-acting on an item within the window
-requires acting on it at all, so the observed ``k_known`` (shared objects of known source that
-the pair co-acted on within the window) is at most this intersection and the Poisson tail
-``P(X >= k_known)`` is conservative. Objects whose source is not in the case (a reposted post
-collected without its original, copied texts, hashtags) are not explained by any source: they
-keep the random-partner expectation, pro rata. With ``k`` shared objects of which ``k_known``
-have a known source,
+Co-acting on an item within the window requires acting on it at all, so the observed
+``k_known`` (shared objects of known source that the pair co-acted on within the window) is at
+most the intersection this counts, and the Poisson tail ``P(X >= k_known)`` is conservative.
+Objects whose source is not in the case (a reposted post collected without its original,
+hashtags) are not explained by any source: they keep the random-partner expectation, pro rata.
+With ``k`` shared objects of which ``k_known`` have a usable source,
 
     expected_source = lambda_source + lambda_random * (k - k_known) / k
     p_source = P(X >= k),  X ~ Poisson(expected_source)
 
 A source is an explanation only if it is independent of the pair: a source that itself acts on
 items of ``a`` or of ``b`` (farm members copy each other's texts, a ring reposts its own
-members) follows them back, and its items are counted with the objects of unknown source.
-Fans do not hear back from their idol, nor bots from the outlet they copy.
+members) follows them back, and its items are counted with the objects of unknown source, as
+are the items of ``a`` and ``b`` themselves. Fans do not hear back from their idol, nor bots
+from the outlet they copy.
 
 A pair is evidence of coordination only if it rejects *both* explanations: its p-value is
 ``max(p_random, p_source)`` (an intersection-union test, Berger 1982, valid at the level of each
-test). For a ring that reposts a few posts of many different authors ``|A_s| = |B_s| = 1`` and
-``n_s`` is the author's output, so ``lambda_source`` is small; for two fans ``|A_s|`` and
-``|B_s|`` are most of the idol's ``n_s`` posts and ``lambda_source`` is about the number of
-posts they share.
+test). For a ring that reposts one post each of many different authors ``|A_s| = |B_s| = 1`` and
+``lambda_source`` is 0; for two fans ``|A_s|`` and ``|B_s|`` are most of the idol's ``n_s``
+posts and ``lambda_source`` is about the number of posts they share.
 
 Limitations: a group that amplifies *every* post of one account or every article of one site
 looks exactly like that account's followers or that site's feed readers and is explained away
@@ -100,14 +101,16 @@ def source_expectation(eng: Engine, sources_sql: str, pairs: str = "pairs",
         SELECT i.account AS follower, f.source FROM acc_src f JOIN acc_ids i ON i.aid = f.aid
     """)
     eng.create_table("pair_src", f"""
-        SELECT p.a_id, p.b_id, sa.source, CAST(sa.n_as AS DOUBLE) * sb.n_as / z.n_s AS lam
+        SELECT p.a_id, p.b_id, sa.source,
+               CAST(sa.n_as - 1 AS DOUBLE) * (sb.n_as - 1) / (z.n_s - 1) AS lam
         FROM (SELECT a, b, a_id, b_id FROM {pairs}) AS p
         JOIN acc_src sa ON sa.aid = p.a_id
         JOIN acc_src sb ON sb.aid = p.b_id AND sb.source = sa.source
-        JOIN src_size z ON z.source = sa.source
+        JOIN src_size z ON z.source = sa.source AND z.n_s > 1
         LEFT JOIN follows fa ON fa.follower = sa.source AND fa.source = p.a
         LEFT JOIN follows fb ON fb.follower = sa.source AND fb.source = p.b
         WHERE fa.follower IS NULL AND fb.follower IS NULL
+          AND sa.source <> p.a AND sa.source <> p.b
     """)
     eng.create_table("pair_sources", f"""
         SELECT p.a_id, p.b_id, coalesce(x.expected_known, 0.0) AS expected_known,
