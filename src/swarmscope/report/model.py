@@ -485,14 +485,15 @@ class _Builder:
             et = by_cluster_edges[c]
             total_edges = et.column("cluster_edges")[0].as_py() if et.num_rows else 0
             ecols = [x for x in ("behaviour", "a", "b", "n_objects", "n_events", "median_lag_s",
-                                 "first_ts", "last_ts", "expected", "q_value") if x in
+                                 "first_ts", "last_ts", "expected", "expected_source",
+                                 "q_value") if x in
                      et.column_names]
             d.blocks.append(m.table(f"{key}-edges", from_arrow(
                 et.select(ecols), limit=lim.edges_per_cluster, total=total_edges,
                 labels={"n_objects": "shared objects", "n_events": "events",
                         "median_lag_s": "median lag (s)", "first_ts": "first (UTC)",
                         "last_ts": "last (UTC)", "expected": "expected objects",
-                        "q_value": "q-value"},
+                        "expected_source": "expected (shared source)", "q_value": "q-value"},
                 export="edges.csv"), "strongest edges inside the cluster"))
             ev = evidence.get(c)
             top_behaviours = set(et.slice(0, lim.evidence_pairs).column("behaviour").to_pylist())
