@@ -59,6 +59,7 @@ from .clusters import leiden_clusters
 from .coaction import DEFAULT_MAX_NEIGHBOURS, aggregate_pairs, prepare_events
 from .neardup import text_families
 from .parity import cnt_network, coortweet_network
+from .partners import DEFAULT_TAU, partner_test
 from .significance import score_pairs
 
 DEFAULT_BEHAVIOURS = ("repost", "quote", "reply", "link", "hashtag", "text", "neartext", "edit")
@@ -153,6 +154,7 @@ def detect(
     }
     edge_tables: list[pa.Table] = []
     bounded_tables: list[pa.Table] = []
+    account_tests: list[pa.Table] = []
     counts: dict[str, Any] = {"behaviours": {}}
     families = None
     if any("text_families" in get_behaviour(n).requires for n in names):
@@ -169,9 +171,10 @@ def detect(
             counts["behaviours"][beh] = {"actions": 0, "candidate_pairs": 0, "edges": 0}
             continue
         if mode == "significance":
-            tbl, bounded, n_pairs = _significance_edges(eng, beh, per_window[beh],
-                                                        max_neighbours, min_objects, alpha)
+            tbl, bounded, n_pairs, acct = _significance_edges(eng, beh, per_window[beh],
+                                                              max_neighbours, min_objects, alpha)
             bounded_tables.append(bounded)
+            account_tests.append(acct)
         elif mode == "coortweet":
             tbl = _as_edges(coortweet_network(eng, "src", per_window[beh], min_participation,
                                               edge_weight, subgraph=1), per_window[beh])
@@ -191,7 +194,10 @@ def detect(
     say("scoring accounts and clustering")
     con.register("seen", eng.table(
         "SELECT account, count(*) AS n_actions FROM actions GROUP BY account"))
-    accounts, clusters = _accounts_and_clusters(con, edges, names, alpha, seed, resolution, mode)
+    partner_tests = pa.concat_tables(account_tests) if account_tests else None
+    edges = _mark_group_edges(con, edges, partner_tests, alpha)
+    accounts, clusters = _accounts_and_clusters(con, edges, names, alpha, seed, resolution, mode,
+                                                partner_tests)
     clusters = _add_top_objects(eng, clusters, names)
     counts["accounts"] = accounts.num_rows
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
@@ -216,12 +222,26 @@ def _behaviours_with_data(eng: Engine, names: tuple[str, ...]) -> list[str]:
 
 
 def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: int | None,
-                        min_objects: int, alpha: float) -> tuple[pa.Table, pa.Table, int]:
+                        min_objects: int, alpha: float
+                        ) -> tuple[pa.Table, pa.Table, int, pa.Table]:
     # authors of copied texts and links are actions (the null's activity shares count them)
     # but not co-actors of their copiers
     prepare_events(eng, "src", window, max_neighbours, skip_authors=get_behaviour(beh).authored)
     n_pairs = aggregate_pairs(eng, min_objects)
     scored = score_pairs(eng, n_pairs, sources_sql=get_behaviour(beh).source_sql)
+    # candidate partners (pairs with any event, tested or not) of the tested accounts
+    candidates = eng.table("""
+        SELECT n.account, c.candidate_partners FROM (
+            SELECT aid, count(*) AS candidate_partners
+            FROM (SELECT a_id AS aid FROM pair_keys UNION ALL SELECT b_id AS aid FROM pair_keys) u
+            WHERE aid IN (SELECT a_id FROM pairs UNION SELECT b_id FROM pairs)
+            GROUP BY aid
+        ) AS c JOIN acc_ids n ON n.aid = c.aid
+    """)
+    n_accounts = int(eng.scalar(
+        "SELECT count(*) FROM (SELECT a_id FROM pair_keys UNION SELECT b_id FROM pair_keys) u"))
+    acct = partner_test(scored, candidates, n_accounts)
+    acct = acct.add_column(0, "behaviour", pa.array([beh] * acct.num_rows, pa.string()))
     con = duckdb.connect()
     con.register("scored", scored)
     tbl = con.sql(f"""
@@ -236,7 +256,7 @@ def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: in
         SELECT {sql_literal(beh)} AS behaviour, object, actions, max_crowd, events_not_generated
         FROM bounded ORDER BY events_not_generated DESC, object""")
     eng.drop("events", "ev", "pairs", "pair_keys", "acc_ids", "obj_ids", "bounded")
-    return tbl, bounded, n_pairs
+    return tbl, bounded, n_pairs, acct
 
 
 def _as_edges(tbl: pa.Table, window: float) -> pa.Table:
@@ -270,19 +290,59 @@ def _empty_bounded() -> pa.Table:
                      "events_not_generated": pa.array([], pa.int64())})
 
 
+def _mark_group_edges(con: duckdb.DuckDBPyConnection, edges: pa.Table,
+                      partner_tests: pa.Table | None, alpha: float) -> pa.Table:
+    """Add ``group_edge``: a strong edge (``p_value <= tau``) between two accounts that both
+    have too many strong partners for chance in that behaviour
+    (:mod:`swarmscope.signals.partners`). Such edges join the cluster graph with the
+    significant ones."""
+    if partner_tests is None or not partner_tests.num_rows:
+        return edges.append_column("group_edge", pa.array([False] * edges.num_rows, pa.bool_()))
+    con.register("edges_in", edges.append_column(
+        "edge_order", pa.array(range(edges.num_rows), pa.int64())))
+    con.register("ptests", partner_tests)
+    out = con.sql(f"""
+        SELECT e.* EXCLUDE (edge_order),
+               coalesce(e.p_value <= {DEFAULT_TAU} AND ta.account IS NOT NULL
+                        AND tb.account IS NOT NULL, false) AS group_edge
+        FROM edges_in e
+        LEFT JOIN ptests ta ON ta.behaviour = e.behaviour AND ta.account = e.a
+                           AND ta.q_partners <= {float(alpha)}
+        LEFT JOIN ptests tb ON tb.behaviour = e.behaviour AND tb.account = e.b
+                           AND tb.q_partners <= {float(alpha)}
+        ORDER BY e.edge_order
+    """).to_arrow_table()
+    con.unregister("edges_in")
+    con.unregister("ptests")
+    return out
+
+
 def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, names: list[str],
-                           alpha: float, seed: int, resolution: float, mode: str
+                           alpha: float, seed: int, resolution: float, mode: str,
+                           partner_tests: pa.Table | None = None
                            ) -> tuple[pa.Table, pa.Table]:
     con.register("edges_tbl", edges)
     sig = con.sql("""
-        SELECT a, b, sum(n_objects) AS weight FROM edges_tbl WHERE significant GROUP BY a, b
+        SELECT a, b, sum(n_objects) AS weight FROM edges_tbl WHERE significant OR group_edge
+        GROUP BY a, b
     """).to_arrow_table()
     membership = leiden_clusters(sig, seed=seed, resolution=resolution)
     con.register("membership", membership)
     n_beh = max(1, len(names))
-    score_expr = (f"least(300.0, -log10(greatest(least(1.0, min(e.q_value) * {n_beh}), 1e-300)))"
+    if partner_tests is None:
+        partner_tests = pa.table({"behaviour": pa.array([], pa.string()),
+                                  "account": pa.array([], pa.string()),
+                                  "candidate_partners": pa.array([], pa.int64()),
+                                  "strong_partners": pa.array([], pa.int64()),
+                                  "expected_strong": pa.array([], pa.float64()),
+                                  "q_partners": pa.array([], pa.float64())})
+    con.register("ptests", partner_tests)
+    # Two account-level tests per behaviour (the best edge, the number of strong partners),
+    # Bonferroni over both and over the behaviours.
+    best_q = f"least(1.0, least(min(e.q_value), coalesce(min(pt.q_partners), 1.0)) * {2 * n_beh})"
+    score_expr = (f"least(300.0, -log10(greatest({best_q}, 1e-300)))"
                   if mode == "significance" else "sum(e.n_objects)::DOUBLE")
-    flag_expr = (f"least(1.0, min(e.q_value) * {n_beh}) <= {float(alpha)}"
+    flag_expr = (f"{best_q} <= {float(alpha)}"
                  if mode == "significance" else "bool_or(e.significant)")
     behaviour_list = ", ".join(f"'{n}'" for n in names) or "''"
     accounts = con.sql(f"""
@@ -291,10 +351,21 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
             UNION ALL
             SELECT b AS account, a AS partner, * EXCLUDE (a, b) FROM edges_tbl
         ),
+        pt AS (
+            SELECT account, min(q_partners) AS q_partners,
+                   arg_min(behaviour || ': ' || strong_partners || ' of ' || candidate_partners
+                           || ' partners with p <= {DEFAULT_TAU:g} (expected '
+                           || printf('%.2g', expected_strong) || ', q='
+                           || printf('%.2g', q_partners) || ')',
+                           (q_partners, behaviour)) AS partner_evidence
+            FROM ptests GROUP BY account
+        ),
         agg AS (
             SELECT e.account, {score_expr} AS score, coalesce({flag_expr}, false) AS flagged,
-                   count(DISTINCT e.partner) FILTER (WHERE e.significant) AS partners,
-                   list(DISTINCT e.behaviour) FILTER (WHERE e.significant) AS behaviours,
+                   count(DISTINCT e.partner) FILTER (WHERE e.significant OR e.group_edge)
+                       AS partners,
+                   list(DISTINCT e.behaviour ORDER BY e.behaviour)
+                       FILTER (WHERE e.significant OR e.group_edge) AS behaviours,
                    arg_min(e.partner, (CASE WHEN e.significant THEN 0 ELSE 1 END, e.q_value,
                            -e.n_objects, e.partner)) AS top_partner,
                    arg_min(e.behaviour || ': ' || e.n_objects || ' shared objects within '
@@ -303,13 +374,16 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
                                        || printf('%.2g', e.q_value) || ')', ''),
                            (CASE WHEN e.significant THEN 0 ELSE 1 END, e.q_value,
                             -e.n_objects, e.partner)) AS evidence
-            FROM ends e WHERE e.behaviour IN ({behaviour_list})
+            FROM ends e LEFT JOIN pt ON pt.account = e.account
+            WHERE e.behaviour IN ({behaviour_list})
             GROUP BY e.account
         )
         SELECT s.account, s.n_actions, coalesce(g.score, 0.0) AS score,
                coalesce(g.flagged, false) AS flagged, m.cluster,
-               coalesce(g.partners, 0) AS partners, g.behaviours, g.top_partner, g.evidence
+               coalesce(g.partners, 0) AS partners, g.behaviours, g.top_partner, g.evidence,
+               pt.partner_evidence
         FROM seen s LEFT JOIN agg g USING (account) LEFT JOIN membership m USING (account)
+        LEFT JOIN pt USING (account)
         ORDER BY score DESC, account
     """).to_arrow_table()
     con.register("accounts_tbl", accounts)
@@ -318,7 +392,7 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
         inner_edges AS (
             SELECT ma.cluster, e.* FROM edges_tbl e
             JOIN m ma ON ma.account = e.a JOIN m mb ON mb.account = e.b
-            WHERE ma.cluster = mb.cluster AND e.significant
+            WHERE ma.cluster = mb.cluster AND (e.significant OR e.group_edge)
         ),
         per AS (
             SELECT cluster, count(*) AS n_edges, count(DISTINCT (a, b)) AS n_pairs,
