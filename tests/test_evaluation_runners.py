@@ -21,12 +21,14 @@ def test_behaviour_parts_use_the_combined_bonferroni_factor():
         "behaviour": ["repost", "repost", "text", "text"],
         "a": ["x", "x", "x", "p"],
         "b": ["y", "z", "y", "q"],
-        "q_value": [0.001, 0.2, 0.004, 0.006],
+        "q_value": [0.001, 0.2, 0.002, 0.003],
     })
-    parts = behaviour_parts(edges, {"behaviours": ["repost", "text"], "alpha": 0.01})
-    # repost: x and y at q 0.001 * 2 behaviours = 0.002 <= 0.01; z at 0.4
-    assert parts["repost"].flagged == {"x", "y"}
-    assert math.isclose(parts["repost"].scores["z"], -math.log10(0.4))
+    partners = pa.table({"behaviour": ["repost"], "account": ["w"], "q_partners": [0.0005]})
+    parts = behaviour_parts(edges, {"behaviours": ["repost", "text"], "alpha": 0.01}, partners)
+    # two account-level tests x 2 behaviours = factor 4
+    # repost: x and y at q 0.001 * 4 = 0.004 <= 0.01; z at 0.8; w by its partner test (0.002)
+    assert parts["repost"].flagged == {"w", "x", "y"}
+    assert math.isclose(parts["repost"].scores["z"], -math.log10(0.8))
     # text: x, y at 0.008 flagged; p, q at 0.012 not
     assert parts["text"].flagged == {"x", "y"}
     assert math.isclose(parts["text"].scores["p"], -math.log10(0.012))

@@ -105,19 +105,20 @@ def _coaction(case: Case) -> SignalOutput:
         clusters={a: c for a, c in zip(acc["account"], acc["cluster"], strict=True)
                   if c is not None},
     )
-    out.parts = behaviour_parts(res.edges, res.params)
+    out.parts = behaviour_parts(res.edges, res.params, res.partner_tests)
     out.reachable = set(res.edges.column("a").to_pylist()) | set(res.edges.column("b").to_pylist())
     out.seconds = time.perf_counter() - t
     return out
 
 
-def behaviour_parts(edges: pa.Table, params: dict) -> dict[str, SignalOutput]:
+def behaviour_parts(edges: pa.Table, params: dict, partner_tests: pa.Table | None = None
+                    ) -> dict[str, SignalOutput]:
     """What each behaviour alone contributes to a detection run: an account's score from its
-    best q-value in that behaviour, with the same Bonferroni factor and alpha as the combined
-    score, so the parts' flags add up to the combined flags."""
+    best q-value in that behaviour (best edge or partner test), with the same Bonferroni factor
+    and alpha as the combined score, so the parts' flags add up to the combined flags."""
     names = list(params.get("behaviours", []))
     alpha = float(params.get("alpha", 0.01))
-    n_beh = max(1, len(names))
+    n_tests = 2 * max(1, len(names))  # two account-level tests per behaviour
     best: dict[str, dict[str, float]] = {b: {} for b in names}
     cols = edges.select(["behaviour", "a", "b", "q_value"]).to_pydict()
     for beh, a, b, q in zip(cols["behaviour"], cols["a"], cols["b"], cols["q_value"],
@@ -128,9 +129,15 @@ def behaviour_parts(edges: pa.Table, params: dict) -> dict[str, SignalOutput]:
         for x in (a, b):
             if q < d.get(x, 2.0):
                 d[x] = q
+    if partner_tests is not None:
+        pt = partner_tests.select(["behaviour", "account", "q_partners"]).to_pydict()
+        for beh, x, q in zip(pt["behaviour"], pt["account"], pt["q_partners"], strict=True):
+            d = best.setdefault(beh, {})
+            if q < d.get(x, 2.0):
+                d[x] = q
     parts = {}
     for beh, d in best.items():
-        adj = {a: min(1.0, q * n_beh) for a, q in d.items()}
+        adj = {a: min(1.0, q * n_tests) for a, q in d.items()}
         parts[beh] = SignalOutput(
             flagged={a for a, q in adj.items() if q <= alpha},
             scores={a: min(300.0, -math.log10(max(q, 1e-300))) for a, q in adj.items()},

@@ -12,17 +12,21 @@ the significant-edge graph (:mod:`~swarmscope.signals.clusters`) and publishes i
   (shared-source null, where objects have a source), ``p_value`` (the larger of the two),
   ``q_value``, ``significant``);
 - ``results/accounts.parquet``: one row per account seen (``account``, ``n_actions``, ``score``
-  = -log10 of the account's best q-value after a Bonferroni correction over behaviours,
-  ``flagged``, ``cluster``, ``partners``, ``top_partner``, ``evidence``);
+  = -log10 of the account's best q-value, of its best edge or of its number of strong partners
+  (:mod:`~swarmscope.signals.partners`), after a Bonferroni correction over both tests and the
+  behaviours, ``flagged``, ``cluster``, ``partners``, ``top_partner``, ``evidence``,
+  ``partner_evidence``);
 - ``results/clusters.parquet``: one row per cluster (size, members, behaviours, density, time
   span, top shared objects, score);
 - ``results/bounded_objects.parquet``: objects where the crowd cap applied;
 - CSV copies (formula-safe), ``network.gexf`` and ``network.graphml`` for Gephi, and
   ``detect.json`` with the parameters, counts and the SHA-256 of every file written.
 
-Combining behaviours: an account's q-value is the smallest q over its edges in all behaviours,
-multiplied by the number of behaviours tested (Bonferroni), so adding behaviours never makes an
-account look more coordinated by chance.
+Combining behaviours: an account's q-value is the smallest q of its two account-level tests in
+all behaviours, multiplied by twice the number of behaviours tested (Bonferroni), so adding
+behaviours never makes an account look more coordinated by chance. Edges get ``group_edge``
+(a strong edge between two accounts that pass the partner test); clusters are drawn from the
+significant and the group edges.
 
 Example::
 
@@ -91,6 +95,8 @@ class DetectResult:
     counts: dict[str, Any] = field(default_factory=dict)
     #: near-duplicate text families, when the neartext behaviour ran (kept for explanations)
     text_families: pa.Table | None = None
+    #: the partner test per behaviour and account (:mod:`~swarmscope.signals.partners`)
+    partner_tests: pa.Table | None = None
 
     @property
     def flagged(self) -> list[str]:
@@ -202,7 +208,8 @@ def detect(
     counts["accounts"] = accounts.num_rows
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
     counts["clusters"] = clusters.num_rows
-    result = DetectResult(edges, accounts, clusters, bounded, params, counts, families)
+    result = DetectResult(edges, accounts, clusters, bounded, params, counts, families,
+                          partner_tests)
     if write:
         publish(case, result)
     return result
