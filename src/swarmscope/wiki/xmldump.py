@@ -224,44 +224,46 @@ def _base36_at_most(bound: str) -> str:
 # (every match is also a _REVISION match with the same span), narrowed to what needs no
 # decision per revision, so that a match is always a valid row. Anything else (an entity
 # other than the five XML ones, a CR, revision text, a blank name, an odd checksum...) takes
-# the general route. Flags are empty groups: present or None.
+# the general route. Flags are empty groups: present or None. Quantifiers are possessive
+# (no backtracking into an element once it matched; the grammar never needs it): sre's
+# backtracking stack then stays small, and it is reallocated for every match.
 _ENT = r"&(?:lt|gt|amp|quot|apos);"
-_TEXT = rf"[^<&\r]*(?:{_ENT}[^<&\r]*)*"
+_TEXT = rf"[^<&\r]*+(?:{_ENT}[^<&\r]*+)*+"
 # What str.strip() removes, in UTF-8, so that a name of only these is missing, as for lxml
 # (but a CR, which XML turns into LF, takes the general route).
 _SPACE = "|".join(sorted({"".join(f"\\x{b:02x}" for b in chr(c).encode())
                           for c in range(0x110000) if chr(c).isspace() and c != 13}))
 _NAME = (rf"(?:[^<&\s\x1c-\x1f\x80-\xff]"  # the common case: starts with a visible ASCII
-         rf"|(?:{_SPACE})*(?!{_SPACE})(?:[^<&\r]|{_ENT})){_TEXT}")
+         rf"|(?:{_SPACE})*+(?!{_SPACE})(?:[^<&\r]|{_ENT})){_TEXT}")
 _STRICT = re.compile(rf"""
-    <revision>\s*
-    <id>(?P<id>\d+)</id>\s*
-    (?:<parentid>(?:0</parentid>(?P<new>)|(?P<parent>\d+)</parentid>)\s*)?
-    <timestamp>(?P<ts>[0-9A-Za-z:.+-]+)</timestamp>\s*
-    (?:<contributor>\s*
-         (?:<username>(?P<user>{_NAME})</username>\s*
-            (?:<id>(?:0</id>|(?P<uid>\d+)</id>)\s*)?
-           |<ip>(?P<ip>{_NAME})</ip>\s*)
+    <revision>\s*+
+    <id>(?P<id>\d++)</id>\s*+
+    (?:<parentid>(?:0</parentid>(?P<new>)|(?P<parent>\d++)</parentid>)\s*+)?+
+    <timestamp>(?P<ts>[0-9A-Za-z:.+-]+)</timestamp>\s*+
+    (?:<contributor>\s*+
+         (?:<username>(?P<user>{_NAME})</username>\s*+
+            (?:<id>(?:0</id>|(?P<uid>\d++)</id>)\s*+)?+
+           |<ip>(?P<ip>{_NAME})</ip>\s*+)
        </contributor>
-      |<contributor\s+deleted="deleted"\s*/>)\s*
-    (?:<minor\s*/>(?P<minor>)\s*)?
-    (?:<comment>(?P<comment>{_TEXT})</comment>\s*
-      |<comment\s*/>(?P<cempty>)\s*
-      |<comment\s+deleted="deleted"\s*/>(?P<cdel>)\s*)?
-    (?:<origin>\d+</origin>\s*)?
-    (?:<model>[^<]*</model>\s*)?
-    (?:<format>[^<]*</format>\s*)?
+      |<contributor\s+deleted="deleted"\s*+/>)\s*+
+    (?:<minor\s*+/>(?P<minor>)\s*+)?+
+    (?:<comment>(?P<comment>{_TEXT})</comment>\s*+
+      |<comment\s*+/>(?P<cempty>)\s*+
+      |<comment\s+deleted="deleted"\s*+/>(?P<cdel>)\s*+)?+
+    (?:<origin>\d++</origin>\s*+)?+
+    (?:<model>[^<]*+</model>\s*+)?+
+    (?:<format>[^<]*+</format>\s*+)?+
     (?:<text(?:\s+(?:deleted="[^"<]*"(?P<tdel>)
                     |bytes="0*(?P<size>\d+)"
                     |(?:id|location)="[^"<]*"(?P<ref>)
-                    |(?!(?:deleted|bytes|id|location)=)[a-z0-9:_-]+="[^"<]*"))*
+                    |(?!(?:deleted|bytes|id|location)=)[a-z0-9:_-]+="[^"<]*"))*+
          (?(ref)|(?(tdel)|(?!)))  # a stub (text elsewhere) or deleted text: no text to read
-         \s*/>\s*)?
-    (?:<content>(?:[^<]|<(?!/?content>|/?revision>))*</content>\s*)*
+         \s*+/>\s*+)?+
+    (?:<content>(?:[^<]|<(?!/?content>|/?revision>))*</content>\s*+)*+
     (?:<sha1>(?P<sha1>{_base36_at_most("twj4yidkw7a8pn4g709kzmfoaol3x8f")}  # < 2**160
-                      |[0-9a-z]{{1,30}})?</sha1>\s*
-      |<sha1\s*/>\s*)?
-    (?:<content>(?:[^<]|<(?!/?content>|/?revision>))*</content>\s*)*
+                      |[0-9a-z]{{1,30}})?</sha1>\s*+
+      |<sha1\s*+/>\s*+)?+
+    (?:<content>(?:[^<]|<(?!/?content>|/?revision>))*</content>\s*+)*+
     </revision>""".encode(), re.VERBOSE)
 (_ID, _NEW, _PARENT, _TS, _USER, _UID, _IP, _MINOR, _COMMENT, _CEMPTY, _CDEL, _TDEL, _SIZE,
  _REF, _SHA1) = range(15)
