@@ -37,8 +37,10 @@ Example::
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -300,6 +302,21 @@ def _unescape_xml(raw: bytes) -> bytes:
             .replace(b"&apos;", b"'").replace(b"&amp;", b"&"))
 
 
+_TEXT_GROUPS = operator.itemgetter(_USER, _IP, _COMMENT)
+# The groups of a _STRICT match as an Arrow struct (None: the group did not take part).
+_GROUPS = pa.struct([(name, pa.binary())
+                     for name in sorted(_STRICT.groupindex, key=_STRICT.groupindex.get)])
+
+
+def _unescaped(g: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Match groups ``g`` of :data:`_STRICT` with entities resolved in names and comments."""
+    out = list(g)
+    for i in (_USER, _IP, _COMMENT):
+        if out[i] is not None:
+            out[i] = _unescape_xml(out[i])
+    return tuple(out)
+
+
 def _str(raw: bytes | None) -> str | None:
     if raw is None:
         return None
@@ -338,43 +355,46 @@ def _groups_fields(g: tuple[Any, ...]) -> _Fields:
         body, has_text, text_hidden, size, _str(sha1))
 
 
-# Base-36 digit values and hex digit pairs, for converting checksums a column at a time.
-_BASE36_DIGIT = np.zeros(256, np.uint64)
-_BASE36_DIGIT[np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", np.uint8)] = np.arange(36)
-_HEX_PAIR = np.frombuffer(bytes(range(256)).hex().encode(), np.uint8).reshape(256, 2)
+# Hex digit pairs of each byte value, as the uint16 that holds them in memory order.
+_HEX_PAIR = np.frombuffer(bytes(range(256)).hex().encode(), np.uint16)
 
 
 def _sha1_json(sha1: pa.Array) -> pa.Array:
     """JSON of base-36 checksums (at most 31 digits, below 2**160): ``"<40 hex digits>"``, or
-    ``null`` where absent. Vectorised: ``int(s, 36)`` and formatting cost ~0.7 µs a revision."""
+    ``null`` where absent. A column at a time with numpy: ``int(s, 36)`` and formatting cost
+    ~0.7 µs a revision."""
     n = len(sha1)
     padded = pc.ascii_lpad(pc.fill_null(sha1.cast(pa.string()), ""), 31, "0")
-    _, offsets, data_buffer = padded.buffers()
+    _, offsets, data = padded.buffers()
     start = int(np.frombuffer(offsets, np.int32)[padded.offset])
-    data = np.frombuffer(data_buffer, np.uint8)[start:start + 31 * n]
-    digits = _BASE36_DIGIT[data.reshape(n, 31)]
-    # Six base-36 digits at a time (36**6 < 2**32), then Horner's rule on five 32-bit limbs
-    # (least significant first) held in uint64, so limb * 36**6 + carry never overflows.
-    sextets = digits[:, 1:].reshape(n, 5, 6)
-    chunks = sextets[:, :, 0]
+    chars = np.frombuffer(data, np.uint8)[start:start + 31 * n].reshape(n, 31)
+    digits = chars - np.uint8(ord("0"))
+    digits -= (chars > ord("9")).view(np.uint8) * np.uint8(ord("a") - ord("0") - 10)
+    # Six digits at a time (36**6 < 2**32), then Horner's rule in base 36**6 on 32-bit limbs
+    # (least significant first) held in uint64, so that limb * 36**6 + carry never overflows.
+    sixes = np.ascontiguousarray(digits[:, 1:].reshape(n, 5, 6).transpose(2, 0, 1))
+    chunk = sixes[0].astype(np.uint32)
     for j in range(1, 6):
-        chunks = chunks * np.uint64(36) + sextets[:, :, j]
-    limbs = [digits[:, 0].copy()] + [np.zeros(n, np.uint64) for _ in range(4)]
+        chunk *= np.uint32(36)
+        chunk += sixes[j]
+    chunks = chunk.astype(np.uint64)
+    limbs = [digits[:, 0].astype(np.uint64)] + [np.zeros(n, np.uint64) for _ in range(4)]
     base, low, shift = np.uint64(36 ** 6), np.uint64(0xFFFFFFFF), np.uint64(32)
     for k in range(5):
         carry = chunks[:, k]
-        for i in range(5):
-            t = limbs[i] * base + carry
+        for i in range(min(k + 2, 5)):  # the limbs the value can reach so far
+            t = limbs[i] * base
+            t += carry
             limbs[i] = t & low
             carry = t >> shift
     be = np.stack(limbs[::-1], axis=1).astype(">u4").view(np.uint8)  # 20 bytes, big-endian
-    out = np.empty((n, 42), np.uint8)
-    out[:, 0] = out[:, 41] = ord('"')
-    out[:, 1:41] = _HEX_PAIR[be].reshape(n, 40)
+    quoted = np.empty((n, 42), np.uint8)
+    quoted[:, 0] = quoted[:, 41] = ord('"')
+    quoted[:, 1:41] = np.take(_HEX_PAIR, be).view(np.uint8)
     offsets = np.arange(0, 42 * (n + 1), 42, dtype=np.int32)
-    quoted = pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets),
-                                                    pa.py_buffer(out)])
-    return pc.if_else(sha1.is_valid(), quoted, b"null")
+    json = pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets),
+                                                  pa.py_buffer(quoted)])
+    return pc.if_else(sha1.is_valid(), json, b"null")
 
 
 class _FastRows:
@@ -383,18 +403,17 @@ class _FastRows:
 
     Produces exactly what :class:`~swarmscope.wiki.revision.RevisionRows` would: the grammar
     has already settled every per-revision choice, so what is left is column arithmetic.
-    Matches wait in :attr:`pending` until :meth:`settle` (before anything else in the file is
-    read, so errors come in file order) checks their text is UTF-8 and files them under their
-    page.
+    Matches wait in :attr:`pending` until :meth:`settle` (called before anything else in the
+    file is read, so errors come in file order) checks their text is UTF-8 and files them
+    under their page.
     """
 
     def __init__(self) -> None:
         self.pending: list[tuple[Any, ...]] = []
-        self.pending_records: list[int] = []
         self.reset()
 
     def reset(self) -> None:
-        self.columns: list[list[Any]] = [[] for _ in range(15)]
+        self.rows: list[tuple[Any, ...]] = []
         self.record: list[int] = []
         self.pages: list[_Page] = []
         self.page_index: list[int] = []
@@ -402,29 +421,27 @@ class _FastRows:
     def __len__(self) -> int:
         return len(self.record)
 
-    def settle(self, page: _Page) -> None:
+    def settle(self, page: _Page, last_record: int) -> None:
+        """File the pending matches, the revisions up to record ``last_record`` (consecutive:
+        nothing else lies between them), under ``page``."""
         pending = self.pending
         if not pending:
             return
-        columns = list(zip(*pending, strict=True))
-        for i in (_USER, _IP, _COMMENT):
-            values = columns[i]
-            # '<' never occurs in a value: joined with it, an invalid sequence stays invalid.
-            joined = b"<".join(filter(None, values))
-            try:
-                joined.decode("utf-8")
-            except UnicodeDecodeError:
-                self._raise_first_undecodable()
-            if b"&" in joined:
-                columns[i] = [v if v is None else _unescape_xml(v) for v in values]
-        for column, values in zip(self.columns, columns, strict=True):
-            column.extend(values)
-        self.record.extend(self.pending_records)
+        # '<' never occurs in a value: joined with it, an invalid sequence stays invalid.
+        joined = b"<".join(filter(None, chain.from_iterable(map(_TEXT_GROUPS, pending))))
+        try:
+            joined.decode("utf-8")
+        except UnicodeDecodeError:
+            self._raise_first_undecodable()
+        if b"&" in joined:
+            pending[:] = map(_unescaped, pending)
+        n = len(pending)
+        self.rows += pending
+        self.record += range(last_record - n + 1, last_record + 1)
         if not self.pages or self.pages[-1] is not page:
             self.pages.append(page)
-        self.page_index.extend([len(self.pages) - 1] * len(pending))
+        self.page_index += [len(self.pages) - 1] * n
         pending.clear()
-        self.pending_records.clear()
 
     def _raise_first_undecodable(self) -> None:
         # The same error as decoding revision by revision, name before comment.
@@ -436,7 +453,8 @@ class _FastRows:
     def flush(self, platform: str) -> pa.RecordBatch:
         n = len(self.record)
         b, s = pa.binary(), pa.string()
-        col = [pa.array(values, b) for values in self.columns]
+        groups = pa.array(self.rows, type=_GROUPS)  # the transposition happens in C++
+        col = [groups.field(i) for i in range(groups.type.num_fields)]
 
         def flag(i: int, yes: bytes, no: bytes = b"") -> pa.Array:
             return pc.if_else(col[i].is_valid(), yes, no)
@@ -511,7 +529,7 @@ class _FastReader:
     def region(self, buf: bytearray, limit: int, eof: bool) -> None:
         pos = 0
         # Per match only this loop runs in Python; the columns are built at flush.
-        keep, keep_record = self.fast.pending.append, self.fast.pending_records.append
+        keep = self.fast.pending.append
         record = self.record
         titled = self.page.title is not None
         for m in _STRICT.finditer(buf, 0, limit):
@@ -525,14 +543,13 @@ class _FastReader:
             record += 1
             if titled:
                 keep(m.groups())
-                keep_record(record)
             else:  # rejected, by the general route's rules
                 self.general(record, buf, start, end, _REVISION.match(buf, start, end))
             pos = end
         self.record = record
         if pos < limit:
             self.gap(buf, pos, limit)
-        self.fast.settle(self.page)
+        self.fast.settle(self.page, self.record)
 
     def general(self, record: int, buf: bytearray, start: int, end: int,
                 m: re.Match[bytes] | None) -> None:
@@ -549,7 +566,7 @@ class _FastReader:
         self.source._emit(self.ctx, self.slow, record, line, self.page, fields)
 
     def gap(self, buf: bytearray, a: int, b: int) -> None:
-        self.fast.settle(self.page)  # what came before is read first
+        self.fast.settle(self.page, self.record)  # what came before is read first
         i = a
         while True:
             mk = _MARK.search(buf, i, b)
