@@ -303,6 +303,7 @@ def _unescape_xml(raw: bytes) -> bytes:
 
 
 _TEXT_GROUPS = operator.itemgetter(_USER, _IP, _COMMENT)
+_CHUNK_ROWS = 8192
 # The groups of a _STRICT match as an Arrow struct (None: the group did not take part).
 _GROUPS = pa.struct([(name, pa.binary())
                      for name in sorted(_STRICT.groupindex, key=_STRICT.groupindex.get)])
@@ -414,6 +415,7 @@ class _FastRows:
 
     def reset(self) -> None:
         self.rows: list[tuple[Any, ...]] = []
+        self.chunks: list[pa.StructArray] = []  # earlier rows, as Arrow (less memory)
         self.record: list[int] = []
         self.pages: list[_Page] = []
         self.page_index: list[int] = []
@@ -437,6 +439,9 @@ class _FastRows:
             pending[:] = map(_unescaped, pending)
         n = len(pending)
         self.rows += pending
+        if len(self.rows) >= _CHUNK_ROWS:
+            self.chunks.append(pa.array(self.rows, type=_GROUPS))  # transposed in C++
+            self.rows.clear()
         self.record += range(last_record - n + 1, last_record + 1)
         if not self.pages or self.pages[-1] is not page:
             self.pages.append(page)
@@ -453,7 +458,7 @@ class _FastRows:
     def flush(self, platform: str) -> pa.RecordBatch:
         n = len(self.record)
         b, s = pa.binary(), pa.string()
-        groups = pa.array(self.rows, type=_GROUPS)  # the transposition happens in C++
+        groups = pa.concat_arrays([*self.chunks, pa.array(self.rows, type=_GROUPS)])
         col = [groups.field(i) for i in range(groups.type.num_fields)]
 
         def flag(i: int, yes: bytes, no: bytes = b"") -> pa.Array:
