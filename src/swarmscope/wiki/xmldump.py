@@ -21,12 +21,18 @@ per ``<revision>`` (see :mod:`swarmscope.wiki.revision` for the field convention
 revisions), so the common case takes a fast path: a streaming scanner cuts the file into
 ``<revision>...</revision>`` pieces (memory stays bounded by the largest revision, even for a
 page with a multi-gigabyte history) and reads each piece with a strict regular grammar of the
-markup MediaWiki's dump writer emits. A piece the grammar does not match exactly (comments,
-CDATA, unknown entities, unusual attribute order...) is parsed with ``lxml``, as are page
-headers and ``<siteinfo>``. Files with a DOCTYPE, a namespace prefix on the root or an encoding
-other than UTF-8 are read entirely with ``lxml.etree.iterparse``, freeing each revision once
-read. Both paths yield identical rows (tested on every sample); neither resolves entities or
-touches the network: dumps are untrusted input. Speed: ``benchmarks/wiki_dump.py``.
+markup MediaWiki's dump writer emits. The grammar comes in two widths. The narrow one accepts
+only revisions that need no decision of their own (stub revisions with well-formed names,
+timestamps and checksums, the five XML entities); a match is kept as its tuple of groups and
+the batch's columns, the ``extra`` JSON included, are built from them with Arrow and numpy, so
+Python does little more per revision than run the match. The wide one reads the rest (text to
+scan for URLs, character references, CRs, odd checksums...) field by field. A piece neither
+matches exactly (comments, CDATA, unknown entities, unusual attribute order...) is parsed with
+``lxml``, as are page headers and ``<siteinfo>``. Files with a DOCTYPE, a namespace prefix on
+the root or an encoding other than UTF-8 are read entirely with ``lxml.etree.iterparse``,
+freeing each revision once read. Both paths yield identical rows (tested on every sample);
+neither resolves entities or touches the network: dumps are untrusted input. Speed:
+``benchmarks/wiki_dump.py``.
 
 Example::
 
