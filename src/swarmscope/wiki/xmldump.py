@@ -465,6 +465,8 @@ class _FastRows:
         n = len(self.record)
         b, s = pa.binary(), pa.string()
         groups = pa.concat_arrays([*self.chunks, pa.array(self.rows, type=_GROUPS)])
+        self.chunks.clear()  # free what was copied before building the columns
+        self.rows.clear()
         col = [groups.field(i) for i in range(groups.type.num_fields)]
 
         def flag(i: int, yes: bytes, no: bytes = b"") -> pa.Array:
