@@ -273,8 +273,11 @@ _STRICT = re.compile(rf"""
       |<sha1\s*+/>\s*+)?+
     (?:<content>(?:[^<]|<(?!/?content>|/?revision>))*</content>\s*+)*+
     </revision>""".encode(), re.VERBOSE)
+# Positions in m.groups(), by group name.
 (_ID, _NEW, _PARENT, _TS, _USER, _UID, _IP, _MINOR, _COMMENT, _CEMPTY, _CDEL, _TDEL, _SIZE,
- _REF, _SHA1) = range(15)
+ _SHA1) = (_STRICT.groupindex[name] - 1 for name in (
+    "id", "new", "parent", "ts", "user", "uid", "ip", "minor", "comment", "cempty", "cdel",
+    "tdel", "size", "sha1"))
 _ATTR = re.compile(rb'([a-z0-9:_-]+)="([^"]*)"')
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);")
 _XML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
