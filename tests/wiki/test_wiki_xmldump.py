@@ -298,3 +298,107 @@ def test_an_undeclared_entity_is_malformed_xml(case, tmp_path):
     path.write_text(BROKEN.replace("<username>A</username>", "<username>A&nbsp;</username>"))
     with pytest.raises(IngestError, match="malformed XML"):
         swarmscope.ingest(case, [path], format="mediawiki-xml")
+
+
+EDGES = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11">
+  <page>
+    <title>E</title>
+    <ns>0</ns>
+    <id>7</id>
+    <revision>
+      <id>70</id>
+      <parentid>00</parentid>
+      <timestamp>2020-01-01T00:00:00Z</timestamp>
+      <contributor><username>B &amp; b &lt;x&gt;</username><id>00</id></contributor>
+      <comment>&amp;lt; &quot;q&quot; caf\u00e9</comment>
+      <text bytes="007" id="70" />
+      <sha1>twj4yidkw7a8pn4g709kzmfoaol3x8f</sha1>
+    </revision>
+    <revision>
+      <id>71</id>
+      <parentid>0</parentid>
+      <timestamp>2020-01-02T00:00:00Z</timestamp>
+      <contributor><username>\u00a0</username><id>3</id></contributor>
+      <text bytes="1" id="71" />
+    </revision>
+    <revision>
+      <id>72</id>
+      <timestamp>2020-01-03T00:00:00Z</timestamp>
+      <contributor><ip>\u3000</ip></contributor>
+    </revision>
+    <revision>
+      <id>73</id>
+      <timestamp>2020-01-04T00:00:00Z</timestamp>
+      <contributor><username>C</username><id>0</id></contributor>
+      <comment></comment>
+      <text xdeleted="x" bytes="4" />
+      <sha1 />
+    </revision>
+    <revision>
+      <id>74</id>
+      <timestamp>2020-01-05T00:00:00Z</timestamp>
+      <contributor deleted="deleted" />
+      <comment deleted="deleted" />
+      <text foo="x id=" bytes="0" />
+      <sha1>PHOIAC9H4M842XQ45SP7S6U21ETEEQ1</sha1>
+    </revision>
+    <revision>
+      <id>75</id>
+      <parentid>05</parentid>
+      <timestamp>2020-01-06T00:00:00Z</timestamp>
+      <contributor><ip>198.51.100.7</ip></contributor>
+      <minor />
+      <comment />
+      <text bytes="000" deleted="deleted" />
+      <sha1>abc</sha1>
+    </revision>
+    <revision>
+      <id>76</id>
+      <timestamp>2020-01-07T00:00:00Z</timestamp>
+      <contributor><username>D</username></contributor>
+      <sha1>twj4yidkw7a8pn4g709kzmfoaol3x8g</sha1>
+    </revision>
+  </page>
+</mediawiki>
+"""
+
+
+def test_fast_and_lxml_paths_agree_on_edge_cases(tmp_path, monkeypatch):
+    from swarmscope.wiki import xmldump
+
+    monkeypatch.setattr(xmldump, "_CHUNK_ROWS", 2)  # batches assembled from several chunks
+    path = tmp_path / "edges.xml"
+    path.write_text(EDGES, encoding="utf-8")
+    fast, slow = _rows_of(path, True, monkeypatch), _rows_of(path, False, monkeypatch)
+    assert fast == slow
+    rows = {r["action_id"]: r for r in fast if "action_id" in r}
+    # Entities in names and comments; ids and parents given as "00"/"05" are kept as given.
+    assert rows["70"]["account"] == "B & b <x>" and rows["70"]["account_id"] == "00"
+    assert rows["70"]["text"] == '&lt; "q" café' and rows["70"]["parent_id"] == "00"
+    x70 = orjson.loads(rows["70"]["extra"])
+    assert x70["size"] == 7 and x70["sha1"] == f"{2**160 - 1:040x}" and "new" not in x70
+    # A user name of white space only (str.strip) is missing, also beyond ASCII.
+    assert {r["reject"][:2] for r in fast if "reject" in r} == {
+        (2, "revision/contributor"), (3, "revision/contributor"), (7, "revision/sha1")}
+    # Only an attribute named "deleted" hides the text; ' id="' inside a value is no stub id.
+    x73 = orjson.loads(rows["73"]["extra"])
+    assert rows["73"]["text"] == "" and rows["73"]["account_id"] is None
+    assert x73["size"] == 4 and x73["sha1"] is None
+    assert "text_hidden" not in x73 and "has_text" not in x73
+    x74 = orjson.loads(rows["74"]["extra"])
+    assert rows["74"]["account"] == "(hidden)" and rows["74"]["text"] is None
+    assert x74["has_text"] is True and x74["size"] == 0 and x74["user_hidden"]
+    # (an upper-case base-36 checksum, that of the empty text)
+    assert x74["comment_hidden"] and x74["sha1"] == hashlib.sha1(b"").hexdigest()
+    x75 = orjson.loads(rows["75"]["extra"])
+    assert rows["75"]["text"] == "" and rows["75"]["parent_id"] == "05" and x75["anon"]
+    assert x75["minor"] and x75["text_hidden"] and x75["size"] is None
+    assert x75["sha1"] == f"{int('abc', 36):040x}"
+
+
+def test_text_that_is_not_utf8_is_malformed_xml(case, tmp_path):
+    path = tmp_path / "latin1.xml"
+    path.write_bytes(BROKEN.replace("<username>A</username>", "<username>caf\xe9</username>")
+                     .encode("latin-1"))
+    with pytest.raises(IngestError, match="malformed XML: not UTF-8"):
+        swarmscope.ingest(case, [path], format="mediawiki-xml")

@@ -21,12 +21,18 @@ per ``<revision>`` (see :mod:`swarmscope.wiki.revision` for the field convention
 revisions), so the common case takes a fast path: a streaming scanner cuts the file into
 ``<revision>...</revision>`` pieces (memory stays bounded by the largest revision, even for a
 page with a multi-gigabyte history) and reads each piece with a strict regular grammar of the
-markup MediaWiki's dump writer emits. A piece the grammar does not match exactly (comments,
-CDATA, unknown entities, unusual attribute order...) is parsed with ``lxml``, as are page
-headers and ``<siteinfo>``. Files with a DOCTYPE, a namespace prefix on the root or an encoding
-other than UTF-8 are read entirely with ``lxml.etree.iterparse``, freeing each revision once
-read. Both paths yield identical rows (tested on every sample); neither resolves entities or
-touches the network: dumps are untrusted input. Speed: ``benchmarks/wiki_dump.py``.
+markup MediaWiki's dump writer emits. The grammar comes in two widths. The narrow one accepts
+only revisions that need no decision of their own (stub revisions with well-formed names,
+timestamps and checksums, the five XML entities); a match is kept as its tuple of groups and
+the batch's columns, the ``extra`` JSON included, are built from them with Arrow and numpy, so
+Python does little more per revision than run the match. The wide one reads the rest (text to
+scan for URLs, character references, CRs, odd checksums...) field by field. A piece neither
+matches exactly (comments, CDATA, unknown entities, unusual attribute order...) is parsed with
+``lxml``, as are page headers and ``<siteinfo>``. Files with a DOCTYPE, a namespace prefix on
+the root or an encoding other than UTF-8 are read entirely with ``lxml.etree.iterparse``,
+freeing each revision once read. Both paths yield identical rows (tested on every sample);
+neither resolves entities or touches the network: dumps are untrusted input. Speed:
+``benchmarks/wiki_dump.py``.
 
 Example::
 
@@ -37,12 +43,16 @@ Example::
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
 from ..errors import IngestError
@@ -204,6 +214,70 @@ _REVISION = re.compile(rb"""
     (?:<sha1>(?P<sha1>[^<]*)</sha1>\s*|<sha1\s*/>\s*)?
     (?:<content>(?:[^<]|<(?!/?content>|/?revision>))*</content>\s*)*
     </revision>""", re.VERBOSE)
+
+
+def _base36_at_most(bound: str) -> str:
+    """A pattern for ``len(bound)`` lower-case base-36 digits whose value is at most ``bound``
+    (the same length, so digit order is numeric order)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    alternatives = []
+    for i, c in enumerate(bound):
+        if c != "0":
+            alternatives.append(f"{bound[:i]}[{digits[:digits.index(c)]}]"
+                                f"[0-9a-z]{{{len(bound) - i - 1}}}")
+    return "(?:" + "|".join(alternatives + [bound]) + ")"
+
+
+# The revisions the fast route reads straight into columns: the same grammar as _REVISION
+# (every match is also a _REVISION match with the same span), narrowed to what needs no
+# decision per revision, so that a match is always a valid row. Anything else (an entity
+# other than the five XML ones, a CR, revision text, a blank name, an odd checksum...) takes
+# the general route. Flags are empty groups: present or None. Quantifiers are possessive
+# (no backtracking into an element once it matched; the grammar never needs it): sre's
+# backtracking stack then stays small, and it is reallocated for every match.
+_ENT = r"&(?:lt|gt|amp|quot|apos);"
+_TEXT = rf"[^<&\r]*+(?:{_ENT}[^<&\r]*+)*+"
+# What str.strip() removes, in UTF-8, so that a name of only these is missing, as for lxml
+# (but a CR, which XML turns into LF, takes the general route).
+_SPACE = "|".join(sorted({"".join(f"\\x{b:02x}" for b in chr(c).encode())
+                          for c in range(0x110000) if chr(c).isspace() and c != 13}))
+_NAME = (rf"(?:[^<&\s\x1c-\x1f\x80-\xff]"  # the common case: starts with a visible ASCII
+         rf"|(?:{_SPACE})*+(?!{_SPACE})(?:[^<&\r]|{_ENT})){_TEXT}")
+_STRICT = re.compile(rf"""
+    <revision>\s*+
+    <id>(?P<id>\d++)</id>\s*+
+    (?:<parentid>(?:0</parentid>(?P<new>)|(?P<parent>\d++)</parentid>)\s*+)?+
+    <timestamp>(?P<ts>[0-9A-Za-z:.+-]+)</timestamp>\s*+
+    (?:<contributor>\s*+
+         (?:<username>(?P<user>{_NAME})</username>\s*+
+            (?:<id>(?:0</id>|(?P<uid>\d++)</id>)\s*+)?+
+           |<ip>(?P<ip>{_NAME})</ip>\s*+)
+       </contributor>
+      |<contributor\s+deleted="deleted"\s*+/>)\s*+
+    (?:<minor\s*+/>(?P<minor>)\s*+)?+
+    (?:<comment>(?P<comment>{_TEXT})</comment>\s*+
+      |<comment\s*+/>(?P<cempty>)\s*+
+      |<comment\s+deleted="deleted"\s*+/>(?P<cdel>)\s*+)?+
+    (?:<origin>\d++</origin>\s*+)?+
+    (?:<model>[^<]*+</model>\s*+)?+
+    (?:<format>[^<]*+</format>\s*+)?+
+    (?:<text(?:\s+(?:deleted="[^"<]*"(?P<tdel>)
+                    |bytes="0*(?P<size>\d+)"
+                    |(?:id|location)="[^"<]*"(?P<ref>)
+                    |(?!(?:deleted|bytes|id|location)=)[a-z0-9:_-]+="[^"<]*"))*+
+         (?(ref)|(?(tdel)|(?!)))  # a stub (text elsewhere) or deleted text: no text to read
+         \s*+/>\s*+)?+
+    (?:<content>(?:[^<]|<(?!/?content>|/?revision>))*</content>\s*+)*+
+    (?:<sha1>(?P<sha1>{_base36_at_most("twj4yidkw7a8pn4g709kzmfoaol3x8f")}  # < 2**160
+                      |[0-9a-z]{{1,30}})?</sha1>\s*+
+      |<sha1\s*+/>\s*+)?+
+    (?:<content>(?:[^<]|<(?!/?content>|/?revision>))*</content>\s*+)*+
+    </revision>""".encode(), re.VERBOSE)
+# Positions in m.groups(), by group name.
+(_ID, _NEW, _PARENT, _TS, _USER, _UID, _IP, _MINOR, _COMMENT, _CEMPTY, _CDEL, _TDEL, _SIZE,
+ _SHA1) = (_STRICT.groupindex[name] - 1 for name in (
+    "id", "new", "parent", "ts", "user", "uid", "ip", "minor", "comment", "cempty", "cdel",
+    "tdel", "size", "sha1"))
 _ATTR = re.compile(rb'([a-z0-9:_-]+)="([^"]*)"')
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);")
 _XML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
@@ -228,6 +302,29 @@ def _unescape(s: str) -> str:
         return _XML_ENTITIES[name]
 
     return _ENTITY.sub(entity, s)
+
+
+def _unescape_xml(raw: bytes) -> bytes:
+    """Resolve the five XML entities (all a :data:`_STRICT` value can hold); ``&amp;`` last,
+    so that ``&amp;lt;`` stays ``&lt;``."""
+    return (raw.replace(b"&lt;", b"<").replace(b"&gt;", b">").replace(b"&quot;", b'"')
+            .replace(b"&apos;", b"'").replace(b"&amp;", b"&"))
+
+
+_TEXT_GROUPS = operator.itemgetter(_USER, _IP, _COMMENT)
+_CHUNK_ROWS = 8192
+# The groups of a _STRICT match as an Arrow struct (None: the group did not take part).
+_GROUPS = pa.struct([(name, pa.binary())
+                     for name in sorted(_STRICT.groupindex, key=_STRICT.groupindex.get)])
+
+
+def _unescaped(g: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Match groups ``g`` of :data:`_STRICT` with entities resolved in names and comments."""
+    out = list(g)
+    for i in (_USER, _IP, _COMMENT):
+        if out[i] is not None:
+            out[i] = _unescape_xml(out[i])
+    return tuple(out)
 
 
 def _str(raw: bytes | None) -> str | None:
@@ -268,132 +365,146 @@ def _groups_fields(g: tuple[Any, ...]) -> _Fields:
         body, has_text, text_hidden, size, _str(sha1))
 
 
-class _FastRows:
-    """Columns of revisions that need no special handling, built without per-field dispatch.
+# Hex digit pairs of each byte value, as the uint16 that holds them in memory order.
+_HEX_PAIR = np.frombuffer(bytes(range(256)).hex().encode(), np.uint16)
 
-    Produces exactly what :class:`~swarmscope.wiki.revision.RevisionRows` would (the ``extra``
-    JSON is formatted directly: it holds only numbers, booleans and a hex checksum).
+
+def _sha1_json(sha1: pa.Array) -> pa.Array:
+    """JSON of base-36 checksums (at most 31 digits, below 2**160): ``"<40 hex digits>"``, or
+    ``null`` where absent. A column at a time with numpy: ``int(s, 36)`` and formatting cost
+    ~0.7 µs a revision."""
+    n = len(sha1)
+    padded = pc.ascii_lpad(pc.fill_null(sha1.cast(pa.string()), ""), 31, "0")
+    _, offsets, data = padded.buffers()
+    start = int(np.frombuffer(offsets, np.int32)[padded.offset])
+    chars = np.frombuffer(data, np.uint8)[start:start + 31 * n].reshape(n, 31)
+    digits = chars - np.uint8(ord("0"))
+    digits -= (chars > ord("9")).view(np.uint8) * np.uint8(ord("a") - ord("0") - 10)
+    # Six digits at a time (36**6 < 2**32), then Horner's rule in base 36**6 on 32-bit limbs
+    # (least significant first) held in uint64, so that limb * 36**6 + carry never overflows.
+    sixes = np.ascontiguousarray(digits[:, 1:].reshape(n, 5, 6).transpose(2, 0, 1))
+    chunk = sixes[0].astype(np.uint32)
+    for j in range(1, 6):
+        chunk *= np.uint32(36)
+        chunk += sixes[j]
+    chunks = chunk.astype(np.uint64)
+    limbs = [digits[:, 0].astype(np.uint64)] + [np.zeros(n, np.uint64) for _ in range(4)]
+    base, low, shift = np.uint64(36 ** 6), np.uint64(0xFFFFFFFF), np.uint64(32)
+    for k in range(5):
+        carry = chunks[:, k]
+        for i in range(min(k + 2, 5)):  # the limbs the value can reach so far
+            t = limbs[i] * base
+            t += carry
+            limbs[i] = t & low
+            carry = t >> shift
+    be = np.stack(limbs[::-1], axis=1).astype(">u4").view(np.uint8)  # 20 bytes, big-endian
+    quoted = np.empty((n, 42), np.uint8)
+    quoted[:, 0] = quoted[:, 41] = ord('"')
+    quoted[:, 1:41] = np.take(_HEX_PAIR, be).view(np.uint8)
+    offsets = np.arange(0, 42 * (n + 1), 42, dtype=np.int32)
+    json = pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets),
+                                                  pa.py_buffer(quoted)])
+    return pc.if_else(sha1.is_valid(), json, b"null")
+
+
+class _FastRows:
+    """Revisions matched by :data:`_STRICT`, kept as their match groups and turned into
+    columns with Arrow, a batch at a time.
+
+    Produces exactly what :class:`~swarmscope.wiki.revision.RevisionRows` would: the grammar
+    has already settled every per-revision choice, so what is left is column arithmetic.
+    Matches wait in :attr:`pending` until :meth:`settle` (called before anything else in the
+    file is read, so errors come in file order) checks their text is UTF-8 and files them
+    under their page.
     """
 
     def __init__(self) -> None:
+        self.pending: list[tuple[Any, ...]] = []
         self.reset()
 
     def reset(self) -> None:
-        self.action_id: list[str] = []
-        self.account: list[str] = []
-        self.account_id: list[str | None] = []
-        self.ts: list[str] = []
-        self.parent: list[str | None] = []
-        self.text: list[str | None] = []
-        self.title: list[str | None] = []
-        self.extra: list[str] = []
+        self.rows: list[tuple[Any, ...]] = []
+        self.chunks: list[pa.StructArray] = []  # earlier rows, as Arrow (less memory)
         self.record: list[int] = []
-        # Bound once: millions of rows go through add().
-        self._append = (self.action_id.append, self.ts.append, self.account.append,
-                        self.account_id.append, self.parent.append, self.text.append,
-                        self.title.append, self.extra.append, self.record.append)
+        self.pages: list[_Page] = []
+        self.page_index: list[int] = []
 
     def __len__(self) -> int:
         return len(self.record)
 
-    def add(self, record: int, g: tuple[Any, ...], page: _Page, page_json: str) -> bool:
-        """Add the revision of match groups ``g``; ``False`` when it needs the general route
-        (text to parse, something to reject or to decode)."""
-        (rid, parent, ts, user, uid, ip, udel, minor, comment, cempty, cdel, tattrs, text,
-         sha1) = g
-        if text is not None or not ts or page.title is None:
-            return False
-        if udel is None:
-            name = ip if ip is not None else user
-            if not name or name.isspace() or b"&" in name or b"\r" in name:
-                return False
-        # A checksum in base 36 (dumps) becomes hex; anything else takes the general route.
-        if sha1:
-            if len(sha1) > 31 or b"_" in sha1 or not sha1.isalnum():
-                return False
-            n = int(sha1, 36)
-            if n >> 160:
-                return False
-            sha1_json = f'"{n:040x}"'
-        else:
-            sha1_json = "null"
-        text_hidden = False
-        size_json = "null"
-        if tattrs:
-            if b'deleted="' in tattrs:
-                text_hidden = True
-            else:
-                if b' id="' not in tattrs and b' location="' not in tattrs:
-                    return False  # an empty revision of a full dump: has_text, general route
-                i = tattrs.find(b' bytes="')
-                if i >= 0:
-                    raw_size = tattrs[i + 8:tattrs.index(b'"', i + 8)]
-                    if not raw_size.isdigit():
-                        return False
-                    size_json = str(int(raw_size))
-        if comment is not None and (b"&" in comment or b"\r" in comment):
-            return False
-        if b"&" in ts or b"\r" in ts:
-            return False
-        hidden = udel is not None
-        anon = ip is not None and not hidden
-        parent_s = None if parent is None else parent.decode()
-        new = parent_s == "0"
-        (a_id, a_ts, a_account, a_account_id, a_parent, a_text, a_title, a_extra,
-         a_record) = self._append
-        a_id(rid.decode())
-        a_ts(ts.decode().strip())
-        if hidden:
-            a_account(HIDDEN_USER)
-            a_account_id(None)
-        else:
-            a_account((ip if ip is not None else user).decode())
-            a_account_id(None if anon or uid is None or uid == b"0" else uid.decode())
-        a_parent(None if new else parent_s)
-        if cdel is not None:
-            a_text(None)
-        else:
-            a_text(comment.decode() if comment is not None
-                   else "" if cempty is not None else None)
-        a_title(page.title)
-        a_extra(
-            f'{{{page_json},"sha1":{sha1_json},"size":{size_json},'
-            f'"minor":{"true" if minor is not None else "false"},"tags":[],'
-            f'"anon":{"true" if anon else "false"}'
-            f'{_NEW if new else ""}{_USER_HIDDEN if hidden else ""}'
-            f'{_COMMENT_HIDDEN if cdel is not None else ""}'
-            f'{_TEXT_HIDDEN if text_hidden else ""}}}')
-        a_record(record)
-        return True
+    def settle(self, page: _Page, last_record: int) -> None:
+        """File the pending matches, the revisions up to record ``last_record`` (consecutive:
+        nothing else lies between them), under ``page``."""
+        pending = self.pending
+        if not pending:
+            return
+        # '<' never occurs in a value: joined with it, an invalid sequence stays invalid.
+        joined = b"<".join(filter(None, chain.from_iterable(map(_TEXT_GROUPS, pending))))
+        try:
+            joined.decode("utf-8")
+        except UnicodeDecodeError:
+            self._raise_first_undecodable()
+        if b"&" in joined:
+            pending[:] = map(_unescaped, pending)
+        n = len(pending)
+        self.rows += pending
+        if len(self.rows) >= _CHUNK_ROWS:
+            self.chunks.append(pa.array(self.rows, type=_GROUPS))  # transposed in C++
+            self.rows.clear()
+        self.record += range(last_record - n + 1, last_record + 1)
+        if not self.pages or self.pages[-1] is not page:
+            self.pages.append(page)
+        self.page_index += [len(self.pages) - 1] * n
+        pending.clear()
+
+    def _raise_first_undecodable(self) -> None:
+        # The same error as decoding revision by revision, name before comment.
+        for g in self.pending:
+            for raw in (g[_IP] if g[_IP] is not None else g[_USER], g[_COMMENT]):
+                if raw is not None:
+                    raw.decode("utf-8")
 
     def flush(self, platform: str) -> pa.RecordBatch:
         n = len(self.record)
-        s = pa.string()
-        empty = pa.array([[]] * n, type=pa.list_(pa.string()))
+        b, s = pa.binary(), pa.string()
+        groups = pa.concat_arrays([*self.chunks, pa.array(self.rows, type=_GROUPS)])
+        self.chunks.clear()  # free what was copied before building the columns
+        self.rows.clear()
+        col = [groups.field(i) for i in range(groups.type.num_fields)]
+
+        def flag(i: int, yes: bytes, no: bytes = b"") -> pa.Array:
+            return pc.if_else(col[i].is_valid(), yes, no)
+
+        name = pc.coalesce(col[_USER], col[_IP])
+        pages = pa.array(self.page_index, pa.int32())
+        page_head = pa.array([f'{{"page_id":{_json(p.page_id)},"ns":{_json(p.ns)},"sha1":'
+                              for p in self.pages], s).cast(b).take(pages)
+        size = pc.if_else(col[_TDEL].is_valid(), b"null", pc.fill_null(col[_SIZE], b"null"))
+        extra = pc.binary_join_element_wise(
+            page_head, _sha1_json(col[_SHA1]), b',"size":', size,
+            flag(_MINOR, b',"minor":true,"tags":[],"anon":', b',"minor":false,"tags":[],"anon":'),
+            flag(_IP, b"true", b"false"), flag(_NEW, b',"new":true'),
+            pc.if_else(name.is_null(), b',"user_hidden":true', b""),
+            flag(_CDEL, b',"comment_hidden":true'), flag(_TDEL, b',"text_hidden":true'), b"}",
+            b"")
+        empty = pa.array([[]] * n, type=pa.list_(s))
         cols = {
-            "platform": pa.array([platform] * n, type=s),
-            "action_id": pa.array(self.action_id, type=s),
-            "account": pa.array(self.account, type=s),
-            "account_id": pa.array(self.account_id, type=s),
-            "ts": pa.array(self.ts, type=s),
-            "kind": pa.array(["edit"] * n, type=s),
-            "parent_id": pa.array(self.parent, type=s),
+            "platform": pa.repeat(pa.scalar(platform, s), n),
+            "action_id": col[_ID].cast(s),
+            "account": pc.fill_null(name, HIDDEN_USER.encode()).cast(s),
+            "account_id": col[_UID].cast(s),
+            "ts": col[_TS].cast(s),
+            "kind": pa.repeat(pa.scalar("edit", s), n),
+            "parent_id": col[_PARENT].cast(s),
             "repost_of": pa.nulls(n, type=s),
-            "text": pa.array(self.text, type=s),
+            "text": pc.if_else(col[_CEMPTY].is_valid(), b"", col[_COMMENT]).cast(s),
             "urls": empty, "hashtags": empty, "mentions": empty,
-            "title": pa.array(self.title, type=s),
-            "extra": pa.array(self.extra, type=s),
+            "title": pa.array([p.title for p in self.pages], s).take(pages),
+            "extra": extra.cast(s),
         }
         arrays = [cols[c] for c in SOURCE_COLUMNS] + [pa.array(self.record, type=pa.int64())]
         self.reset()
         return pa.RecordBatch.from_arrays(arrays, names=list(SOURCE_COLUMNS) + ["record"])
-
-
-_NEW = ',"new":true'
-_USER_HIDDEN = ',"user_hidden":true'
-_COMMENT_HIDDEN = ',"comment_hidden":true'
-_TEXT_HIDDEN = ',"text_hidden":true'
-
 
 
 def _json(v: int | None) -> str:
@@ -401,9 +512,9 @@ def _json(v: int | None) -> str:
 
 
 class _FastReader:
-    """Reads regions of a dump buffer: grammar matches take the fast route; what lies between
-    them (page headers, ``</page>``, revisions the grammar does not cover, the end tag) takes
-    the general one."""
+    """Reads regions of a dump buffer: :data:`_STRICT` matches take the fast route; what lies
+    between them (page headers, ``</page>``, revisions that need the general route, the end
+    tag) is read in order by :meth:`gap`."""
 
     def __init__(self, source: MediaWikiXmlSource, ctx: ReadContext, names: _Names,
                  ns: bytes | None) -> None:
@@ -417,11 +528,7 @@ class _FastReader:
         self.parser = _xml_parser()
         self.line_base = 1  # line number of the buffer's first byte
         self.closed = False
-        self.set_page(_Page(None, None, None))
-
-    def set_page(self, page: _Page) -> None:
-        self.page = page
-        self.page_json = f'"page_id":{_json(page.page_id)},"ns":{_json(page.ns)}'
+        self.page = _Page(None, None, None)
 
     def line(self, buf: bytearray, pos: int) -> Callable[[], int]:
         """The line of ``buf[pos]``, computed only if asked (for an error message)."""
@@ -437,35 +544,45 @@ class _FastReader:
 
     def region(self, buf: bytearray, limit: int, eof: bool) -> None:
         pos = 0
-        add = self.fast.add
+        # Per match only this loop runs in Python; the columns are built at flush.
+        keep = self.fast.pending.append
         record = self.record
-        for m in _REVISION.finditer(buf, 0, limit):
+        titled = self.page.title is not None
+        for m in _STRICT.finditer(buf, 0, limit):
             start, end = m.span()
             # Between two revisions of a page there is only white space.
             if start != pos and (start - pos > 64 or not buf[pos:start].isspace()):
                 self.record = record
                 self.gap(buf, pos, start)
                 record = self.record
+                titled = self.page.title is not None
             record += 1
-            g = m.groups()
-            if not add(record, g, self.page, self.page_json):
-                self.general(record, buf, start, end, g)
+            if titled:
+                keep(m.groups())
+            else:  # rejected, by the general route's rules
+                self.general(record, buf, start, end, _REVISION.match(buf, start, end))
             pos = end
         self.record = record
         if pos < limit:
             self.gap(buf, pos, limit)
+        self.fast.settle(self.page, self.record)
 
     def general(self, record: int, buf: bytearray, start: int, end: int,
-                g: tuple[Any, ...]) -> None:
+                m: re.Match[bytes] | None) -> None:
+        """A revision that is not a :data:`_STRICT` match: the groups of its :data:`_REVISION`
+        match if it has one, else ``lxml``."""
         line = self.line(buf, start)
         try:
-            fields = _groups_fields(g)
+            if m is None:
+                raise _NotSimple
+            fields = _groups_fields(m.groups())
         except (_NotSimple, UnicodeDecodeError, ValueError):
             el = self._parse(b"<revision" + self.ns_decl + bytes(buf[start + 9:end]), line)
             fields = _element_fields(el, self.names)
         self.source._emit(self.ctx, self.slow, record, line, self.page, fields)
 
     def gap(self, buf: bytearray, a: int, b: int) -> None:
+        self.fast.settle(self.page, self.record)  # what came before is read first
         i = a
         while True:
             mk = _MARK.search(buf, i, b)
@@ -473,26 +590,27 @@ class _FastReader:
                 return
             tag = mk.group()
             if tag == b"<revision>":
-                end = buf.find(b"</revision>", mk.end(), b)
-                if end < 0:
-                    raise EOFError("the file ends inside a <revision> (truncated?)")
-                end += len(b"</revision>")
+                start = mk.start()
+                m = _REVISION.match(buf, start, b)
+                if m is not None:
+                    end = m.end()
+                else:
+                    end = buf.find(b"</revision>", mk.end(), b)
+                    if end < 0:
+                        raise EOFError("the file ends inside a <revision> (truncated?)")
+                    end += len(b"</revision>")
                 self.record += 1
-                line = self.line(buf, mk.start())
-                el = self._parse(b"<revision" + self.ns_decl + bytes(buf[mk.end() - 1:end]),
-                                 line)
-                self.source._emit(self.ctx, self.slow, self.record, line, self.page,
-                                  _element_fields(el, self.names))
+                self.general(self.record, buf, start, end, m)
                 i = end
             elif tag == b"<page>":
                 hm = _HEADER_END.search(buf, mk.end(), b)
                 end = hm.start() if hm is not None else b
                 el = self._parse(b"<page" + self.ns_decl + b">" + bytes(buf[mk.end():end])
                                  + b"</page>", self.line(buf, mk.start()))
-                self.set_page(self.source._state.page(_page_fields(el, self.names)))
+                self.page = self.source._state.page(_page_fields(el, self.names))
                 i = end
             elif tag == b"</page>":
-                self.set_page(_Page(None, None, None))
+                self.page = _Page(None, None, None)
                 i = mk.end()
             else:
                 self.closed = True
