@@ -190,4 +190,6 @@ register("personas", _personas,
          targets=("persona",))
 register("tag teams", _tag_teams,
          "Wikipedia forensics: tag teams that revert together beyond the page baseline",
-         targets=("tag_team", "tag_team_single_purpose"))
+         # the team's single-purpose accounts revert too rarely to pair; they are for the
+         # single-purpose-account screen, which ranks editors rather than flagging them
+         targets=("tag_team",))
