@@ -190,6 +190,6 @@ register("personas", _personas,
          targets=("persona",))
 register("tag teams", _tag_teams,
          "Wikipedia forensics: tag teams that revert together beyond the page baseline",
-         # the team's single-purpose accounts revert too rarely to pair; they are for the
-         # single-purpose-account screen, which ranks editors rather than flagging them
+         # the team's single-purpose accounts revert too rarely to pair; the single-purpose
+         # screen describes them (a profile of where an account edits, not a coordination test)
          targets=("tag_team",))
