@@ -454,8 +454,8 @@ def render(results: list[dict[str, Any]], ira: dict[str, Any] | None, env: dict[
     if roles_rows:
         say("### Planted operations found by `coaction`\n")
         say("Flagged / members in the cases, over all seeds (mean over seeds of the share of "
-            "the members in their operation's main cluster). The persona team and the wiki tag team are left to "
-            "signals not in this table yet (temporal fingerprints, Wikipedia forensics).\n")
+            "the members in their operation's main cluster). The persona team and the wiki tag "
+            "team are for the `personas` and `tag teams` signals (their own tables above).\n")
         say(table(["scenario"] + [f"`{k}`" for k in PLANTED_ROLES], roles_rows))
         say("\n### False positives of `coaction` by organic role\n")
         say("Flagged / accounts of the role over all seeds (all labelled 0).\n")
