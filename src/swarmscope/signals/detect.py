@@ -43,6 +43,7 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import __version__
@@ -160,7 +161,8 @@ def detect(
         families, counts["text_families"] = text_families(case)
         eng.register("text_families", families)
     for beh in names:
-        eng.create_table("src", behaviour_sql(beh))
+        # A view: each mode reads only the columns it needs, materialising them once.
+        eng.create_view("src", behaviour_sql(beh))
         n_actions = int(eng.scalar("SELECT count(*) FROM src"))
         say(f"{beh}: {n_actions:,} actions, window {per_window[beh]:g} s")
         if n_actions == 0:
@@ -187,9 +189,9 @@ def detect(
     edges = pa.concat_tables(edge_tables) if edge_tables else _empty_edges()
     bounded = pa.concat_tables(bounded_tables) if bounded_tables else _empty_bounded()
     say("scoring accounts and clustering")
-    con.register("seen", eng.table(
-        "SELECT account, count(*) AS n_actions FROM actions GROUP BY account"))
-    accounts, clusters = _accounts_and_clusters(con, edges, names, alpha, seed, resolution, mode)
+    seen = eng.table("SELECT account, count(*) AS n_actions FROM actions GROUP BY account")
+    accounts, clusters = _accounts_and_clusters(con, edges, seen, names, alpha, seed, resolution,
+                                                mode)
     clusters = _add_top_objects(eng, clusters, names)
     counts["accounts"] = accounts.num_rows
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
@@ -264,10 +266,12 @@ def _empty_bounded() -> pa.Table:
                      "events_not_generated": pa.array([], pa.int64())})
 
 
-def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, names: list[str],
-                           alpha: float, seed: int, resolution: float, mode: str
-                           ) -> tuple[pa.Table, pa.Table]:
+def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, seen: pa.Table,
+                           names: list[str], alpha: float, seed: int, resolution: float,
+                           mode: str) -> tuple[pa.Table, pa.Table]:
+    """Accounts table (one row per account in ``seen``: account, n_actions) and clusters."""
     con.register("edges_tbl", edges)
+    con.register("seen", seen)
     sig = con.sql("""
         SELECT a, b, sum(n_objects) AS weight FROM edges_tbl WHERE significant GROUP BY a, b
     """).to_arrow_table()
@@ -279,16 +283,19 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
     flag_expr = (f"least(1.0, min(e.q_value) * {n_beh}) <= {float(alpha)}"
                  if mode == "significance" else "bool_or(e.significant)")
     behaviour_list = ", ".join(f"'{n}'" for n in names) or "''"
-    accounts = con.sql(f"""
+    # Only accounts with an edge have statistics; the many others are added below without a join.
+    linked = con.sql(f"""
         WITH ends AS (
             SELECT a AS account, b AS partner, * EXCLUDE (a, b) FROM edges_tbl
             UNION ALL
             SELECT b AS account, a AS partner, * EXCLUDE (a, b) FROM edges_tbl
         ),
         agg AS (
-            SELECT e.account, {score_expr} AS score, coalesce({flag_expr}, false) AS flagged,
+            SELECT e.account, coalesce({score_expr}, 0.0) AS score,
+                   coalesce({flag_expr}, false) AS flagged,
                    count(DISTINCT e.partner) FILTER (WHERE e.significant) AS partners,
-                   list(DISTINCT e.behaviour) FILTER (WHERE e.significant) AS behaviours,
+                   list(DISTINCT e.behaviour ORDER BY e.behaviour)
+                       FILTER (WHERE e.significant) AS behaviours,
                    arg_min(e.partner, (CASE WHEN e.significant THEN 0 ELSE 1 END, e.q_value,
                            -e.n_objects, e.partner)) AS top_partner,
                    arg_min(e.behaviour || ': ' || e.n_objects || ' shared objects within '
@@ -300,12 +307,12 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
             FROM ends e WHERE e.behaviour IN ({behaviour_list})
             GROUP BY e.account
         )
-        SELECT s.account, s.n_actions, coalesce(g.score, 0.0) AS score,
-               coalesce(g.flagged, false) AS flagged, m.cluster,
-               coalesce(g.partners, 0) AS partners, g.behaviours, g.top_partner, g.evidence
-        FROM seen s LEFT JOIN agg g USING (account) LEFT JOIN membership m USING (account)
-        ORDER BY score DESC, account
+        SELECT g.account, s.n_actions, g.score, g.flagged, m.cluster, g.partners,
+               g.behaviours, g.top_partner, g.evidence
+        FROM agg g JOIN seen s USING (account) LEFT JOIN membership m USING (account)
+        ORDER BY g.score DESC, g.account
     """).to_arrow_table()
+    accounts = _with_quiet_accounts(linked, seen)
     con.register("accounts_tbl", accounts)
     clusters = con.sql("""
         WITH m AS (SELECT * FROM membership),
@@ -335,9 +342,39 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
         FROM members mb LEFT JOIN per p USING (cluster)
         ORDER BY mb.cluster
     """).to_arrow_table()
-    for name in ("edges_tbl", "accounts_tbl"):
+    for name in ("edges_tbl", "accounts_tbl", "seen"):
         con.unregister(name)
     return accounts, clusters
+
+
+def _with_quiet_accounts(linked: pa.Table, seen: pa.Table) -> pa.Table:
+    """All accounts of ``seen`` ordered by score (descending) and name: ``linked`` (accounts with
+    an edge, in that order) with the rest, which score 0, merged in by name.
+
+    Equivalent to a left join of ``seen`` on ``linked`` sorted by (score DESC, account), without
+    joining and sorting every column of every account (most accounts have no edge).
+    """
+    score = linked.column("score")
+    ahead = linked.filter(pc.greater(score, 0.0))
+    # Accounts scoring 0 (every account without an edge, some with one) in name order, with the
+    # statistics of those that have an edge.
+    quiet = seen.filter(pc.invert(pc.is_in(seen.column("account"), value_set=ahead.column("account"))))
+    quiet = quiet.take(pc.sort_indices(quiet, sort_keys=[("account", "ascending")]))
+    at = pc.index_in(quiet.column("account"), value_set=linked.column("account"))
+    defaults = {"score": pa.scalar(0.0), "flagged": pa.scalar(False), "partners": pa.scalar(0)}
+    cols = {}
+    for name in linked.column_names:
+        if name == "account":
+            cols[name] = quiet.column("account")
+        elif name == "n_actions":
+            cols[name] = quiet.column("n_actions")
+        else:
+            col = linked.column(name).take(at)
+            if name in defaults:
+                col = col.fill_null(defaults[name].cast(col.type))
+            cols[name] = col
+    rest = pa.table(cols, schema=linked.schema)
+    return pa.concat_tables([ahead, rest]).combine_chunks()
 
 
 def _add_top_objects(eng: Engine, clusters: pa.Table, names: list[str],
@@ -353,13 +390,18 @@ def _add_top_objects(eng: Engine, clusters: pa.Table, names: list[str],
                                          "cluster": pa.array([c for _, c in members], pa.int64())}))
     union = " UNION ALL ".join(f"SELECT * FROM ({behaviour_sql(n)}) AS b{i}"
                                for i, n in enumerate(names))
+    # The behaviours project only the members' actions: a CTE named ``actions`` stands in for
+    # the table in their SQL, so the projections do not run over every account's actions.
+    eng.create_view("member_actions",
+                    "SELECT * FROM actions WHERE account IN (SELECT account FROM membership)")
     per = eng.table(f"""
+        WITH actions AS (SELECT * FROM member_actions)
         SELECT m.cluster, b.behaviour || ' ' || b.object AS obj,
                count(DISTINCT b.account) AS members
         FROM ({union}) AS b JOIN membership m ON m.account = b.account
         GROUP BY m.cluster, b.behaviour, b.object HAVING count(DISTINCT b.account) > 1
     """)
-    eng.drop("membership")
+    eng.drop("member_actions", "membership")
     con = duckdb.connect()
     con.register("per", per)
     con.register("clusters_tbl", clusters)

@@ -107,12 +107,13 @@ def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_wi
     within the object, and account names are joined to the few edges at the end.
     """
     eng = as_engine(engine)
-    behaviour = eng.scalar(f"SELECT min(behaviour) FROM {source}")
     # The toolkit keys messages by id: a repeated message id counts once (the earliest copy).
     # Most behaviours have one row per action, so the deduplication runs only when needed.
-    repeated = eng.scalar(f"""
-        SELECT count(*) FROM (SELECT action_id FROM {source} GROUP BY action_id
-                              HAVING count(*) > 1) AS r""")
+    head = eng.table(f"""
+        SELECT min(behaviour) AS behaviour, count(*) > count(DISTINCT action_id) AS repeated
+        FROM {source}
+    """).to_pylist()[0]
+    behaviour, repeated = head["behaviour"], head["repeated"]
     base = source
     if repeated:
         eng.create_table("cnt_x", f"""
