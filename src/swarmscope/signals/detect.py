@@ -51,6 +51,7 @@ from ..behaviours import behaviour_sql, get_behaviour
 from ..case import Case
 from ..engine import sql_literal
 from ..engines import Engine, open_engine
+from ..engines.duckdb_engine import DuckDBEngine
 from ..errors import UsageError
 from ..exports import write_csv, write_gexf, write_graphml
 from ..provenance import file_sha256
@@ -130,7 +131,9 @@ def detect(
         raise UsageError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
     eng = open_engine(case, engine, spark=spark, spark_master=spark_master)
-    con = case.connect()  # driver-side DuckDB for small tables (scores, clusters)
+    # Driver-side DuckDB for small tables (scores, clusters): the engine's own connection when
+    # the engine is DuckDB (opening another costs a few tens of milliseconds).
+    con = eng.con if isinstance(eng, DuckDBEngine) else case.connect()
     default = DEFAULT_BEHAVIOURS if eng.name == "duckdb" else tuple(
         b for b in DEFAULT_BEHAVIOURS if not get_behaviour(b).requires)
     names = list(behaviours) if behaviours else _behaviours_with_data(eng, default)
@@ -169,7 +172,7 @@ def detect(
             counts["behaviours"][beh] = {"actions": 0, "candidate_pairs": 0, "edges": 0}
             continue
         if mode == "significance":
-            tbl, bounded, n_pairs = _significance_edges(eng, beh, per_window[beh],
+            tbl, bounded, n_pairs = _significance_edges(eng, con, beh, per_window[beh],
                                                         max_neighbours, min_objects, alpha)
             bounded_tables.append(bounded)
         elif mode == "coortweet":
@@ -192,7 +195,7 @@ def detect(
     seen = eng.table("SELECT account, count(*) AS n_actions FROM actions GROUP BY account")
     accounts, clusters = _accounts_and_clusters(con, edges, seen, names, alpha, seed, resolution,
                                                 mode)
-    clusters = _add_top_objects(eng, clusters, names)
+    clusters = _add_top_objects(eng, con, clusters, names)
     counts["accounts"] = accounts.num_rows
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
     counts["clusters"] = clusters.num_rows
@@ -215,12 +218,12 @@ def _behaviours_with_data(eng: Engine, names: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: int | None,
+def _significance_edges(eng: Engine, con: duckdb.DuckDBPyConnection, beh: str, window: float,
+                        max_neighbours: int | None,
                         min_objects: int, alpha: float) -> tuple[pa.Table, pa.Table, int]:
     prepare_events(eng, "src", window, max_neighbours)
     n_pairs = aggregate_pairs(eng, min_objects)
     scored = score_pairs(eng, n_pairs)
-    con = duckdb.connect()
     con.register("scored", scored)
     tbl = con.sql(f"""
         SELECT {sql_literal(beh)} AS behaviour, a, b, n_objects, n_events, first_ts, last_ts,
@@ -229,6 +232,7 @@ def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: in
         FROM scored
         ORDER BY q_value, n_objects DESC, a, b
     """).to_arrow_table()
+    con.unregister("scored")
     bounded = eng.table(f"""
         SELECT {sql_literal(beh)} AS behaviour, object, actions, max_crowd, events_not_generated
         FROM bounded ORDER BY events_not_generated DESC, object""")
@@ -342,7 +346,7 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, seen
         FROM members mb LEFT JOIN per p USING (cluster)
         ORDER BY mb.cluster
     """).to_arrow_table()
-    for name in ("edges_tbl", "accounts_tbl", "seen"):
+    for name in ("edges_tbl", "accounts_tbl", "seen", "membership"):
         con.unregister(name)
     return accounts, clusters
 
@@ -377,8 +381,8 @@ def _with_quiet_accounts(linked: pa.Table, seen: pa.Table) -> pa.Table:
     return pa.concat_tables([ahead, rest]).combine_chunks()
 
 
-def _add_top_objects(eng: Engine, clusters: pa.Table, names: list[str],
-                     top: int = 5) -> pa.Table:
+def _add_top_objects(eng: Engine, con: duckdb.DuckDBPyConnection, clusters: pa.Table,
+                     names: list[str], top: int = 5) -> pa.Table:
     """Objects acted on by the most members of each cluster (for the dossier)."""
     if clusters.num_rows == 0 or not names:
         return clusters.append_column("top_objects", pa.array([[]] * clusters.num_rows,
@@ -402,10 +406,9 @@ def _add_top_objects(eng: Engine, clusters: pa.Table, names: list[str],
         GROUP BY m.cluster, b.behaviour, b.object HAVING count(DISTINCT b.account) > 1
     """)
     eng.drop("member_actions", "membership")
-    con = duckdb.connect()
     con.register("per", per)
     con.register("clusters_tbl", clusters)
-    return con.sql(f"""
+    out = con.sql(f"""
         WITH tops AS (
             SELECT cluster, list(obj ORDER BY members DESC, obj)[1:{top}] AS top_objects
             FROM per GROUP BY cluster
@@ -413,6 +416,9 @@ def _add_top_objects(eng: Engine, clusters: pa.Table, names: list[str],
         SELECT c.*, coalesce(t.top_objects, []::VARCHAR[]) AS top_objects
         FROM clusters_tbl c LEFT JOIN tops t USING (cluster) ORDER BY c.cluster
     """).to_arrow_table()
+    for name in ("per", "clusters_tbl"):
+        con.unregister(name)
+    return out
 
 
 def publish(case: Case, result: DetectResult) -> None:
