@@ -41,12 +41,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import __version__
+from ..arrowbuf import from_numpy, scalar_of
 from ..behaviours import behaviour_sql, get_behaviour
 from ..case import Case
 from ..engine import sql_literal
@@ -254,20 +256,20 @@ def _as_edges(tbl: pa.Table, window: float) -> pa.Table:
                          else none_f),
         "a_first": pa.nulls(n, pa.int64()), "b_first": pa.nulls(n, pa.int64()),
         "simultaneous": pa.nulls(n, pa.int64()),
-        "window_s": pa.array([float(window)] * n), "expected": none_f, "p_value": none_f,
-        "q_value": none_f, "significant": pa.array([True] * n),
+        "window_s": from_numpy(np.full(n, float(window))), "expected": none_f,
+        "p_value": none_f, "q_value": none_f, "significant": from_numpy(np.ones(n, np.bool_)),
     })
 
 
 def _empty_edges() -> pa.Table:
-    return _as_edges(pa.table({"behaviour": pa.array([], pa.string()), "a": pa.array([], pa.string()),
-                               "b": pa.array([], pa.string()), "weight": pa.array([], pa.int64())}), 0)
+    return _as_edges(pa.table({"behaviour": pa.nulls(0, pa.string()), "a": pa.nulls(0, pa.string()),
+                               "b": pa.nulls(0, pa.string()), "weight": pa.nulls(0, pa.int64())}), 0)
 
 
 def _empty_bounded() -> pa.Table:
-    return pa.table({"behaviour": pa.array([], pa.string()), "object": pa.array([], pa.string()),
-                     "actions": pa.array([], pa.int64()), "max_crowd": pa.array([], pa.int64()),
-                     "events_not_generated": pa.array([], pa.int64())})
+    return pa.table({"behaviour": pa.nulls(0, pa.string()), "object": pa.nulls(0, pa.string()),
+                     "actions": pa.nulls(0, pa.int64()), "max_crowd": pa.nulls(0, pa.int64()),
+                     "events_not_generated": pa.nulls(0, pa.int64())})
 
 
 def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, seen: pa.Table,
@@ -358,14 +360,14 @@ def _with_quiet_accounts(linked: pa.Table, seen: pa.Table) -> pa.Table:
     Equivalent to a left join of ``seen`` on ``linked`` sorted by (score DESC, account), without
     joining and sorting every column of every account (most accounts have no edge).
     """
-    score = linked.column("score")
-    ahead = linked.filter(pc.greater(score, 0.0))
+    ahead = linked.filter(pc.greater(linked.column("score"), scalar_of(np.zeros(1))))
     # Accounts scoring 0 (every account without an edge, some with one) in name order, with the
     # statistics of those that have an edge.
     quiet = seen.filter(pc.invert(pc.is_in(seen.column("account"), value_set=ahead.column("account"))))
     quiet = quiet.take(pc.sort_indices(quiet, sort_keys=[("account", "ascending")]))
     at = pc.index_in(quiet.column("account"), value_set=linked.column("account"))
-    defaults = {"score": pa.scalar(0.0), "flagged": pa.scalar(False), "partners": pa.scalar(0)}
+    defaults = {"score": scalar_of(np.zeros(1)), "flagged": scalar_of(np.zeros(1, np.bool_)),
+                "partners": scalar_of(np.zeros(1, np.int64))}
     cols = {}
     for name in linked.column_names:
         if name == "account":
@@ -387,11 +389,12 @@ def _add_top_objects(eng: Engine, con: duckdb.DuckDBPyConnection, clusters: pa.T
     if clusters.num_rows == 0 or not names:
         return clusters.append_column("top_objects", pa.array([[]] * clusters.num_rows,
                                                               pa.list_(pa.string())))
-    members = [(m, c) for c, ms in zip(clusters.column("cluster").to_pylist(),
-                                       clusters.column("members").to_pylist(), strict=True)
-               for m in ms]
-    eng.register("membership", pa.table({"account": [m for m, _ in members],
-                                         "cluster": pa.array([c for _, c in members], pa.int64())}))
+    # One row per (member, cluster), straight from the clusters' member lists.
+    member_lists = clusters.column("members").combine_chunks()
+    eng.register("membership", pa.table({
+        "account": pc.list_flatten(member_lists),
+        "cluster": clusters.column("cluster").combine_chunks().take(
+            pc.list_parent_indices(member_lists)).cast(pa.int64())}))
     union = " UNION ALL ".join(f"SELECT * FROM ({behaviour_sql(n)}) AS b{i}"
                                for i, n in enumerate(names))
     # The behaviours project only the members' actions: a CTE named ``actions`` stands in for

@@ -50,6 +50,7 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import pdtrc
 
+from ..arrowbuf import from_numpy, to_numpy
 from ..engines import Engine
 
 _HOUR = 3_600_000_000
@@ -112,13 +113,13 @@ def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
         ORDER BY p.a, p.b
     """)
     eng.drop("profiles")
-    k = tbl.column("n_objects").to_numpy().astype(np.float64)
-    lam = tbl.column("expected").to_numpy().astype(np.float64)
+    k = to_numpy(tbl.column("n_objects")).astype(np.float64)
+    lam = to_numpy(tbl.column("expected")).astype(np.float64)
     # P(X >= k) = pdtrc(k - 1, lambda)
     p = pdtrc(k - 1, np.maximum(lam, 1e-300)) if len(k) else np.ones(0)
     q = benjamini_hochberg(p, m=max(total_pairs, len(p)))
-    tbl = tbl.append_column("p_value", pa.array(p, type=pa.float64()))
-    tbl = tbl.append_column("q_value", pa.array(q, type=pa.float64()))
+    tbl = tbl.append_column("p_value", from_numpy(np.asarray(p, dtype=np.float64)))
+    tbl = tbl.append_column("q_value", from_numpy(np.asarray(q, dtype=np.float64)))
     return tbl
 
 
