@@ -11,9 +11,11 @@ median lag, and direction (how often each account came first).
 The join is a sort-based sweep, output-sensitive (``O(N log N + P)`` for ``P`` events) instead of
 a hash join on the object with a residual time filter (``O(sum n_o^2)``, hopeless on viral data):
 
-1. rank the actions within each object by time: ``rn``;
-2. for each action, the last rank inside the window, ``last_rn = max(rn) OVER (PARTITION BY object
-   ORDER BY t RANGE BETWEEN CURRENT ROW AND window FOLLOWING)``;
+1. rank the actions within each object by time (ties by account): ``rn``;
+2. for each action, the last rank inside the window: the number of the object's actions up to
+   ``window`` after it, ``last_rn = count(*) OVER (PARTITION BY object ORDER BY t RANGE BETWEEN
+   UNBOUNDED PRECEDING AND window FOLLOWING)`` (it needs no rank, so both windows are one
+   ``SELECT`` over integer account and object ids);
 3. expand ranks ``rn+1 .. last_rn`` and join back on ``(object, rank)``.
 
 Viral objects
