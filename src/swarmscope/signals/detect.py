@@ -360,6 +360,9 @@ def _with_quiet_accounts(linked: pa.Table, seen: pa.Table) -> pa.Table:
     Equivalent to a left join of ``seen`` on ``linked`` sorted by (score DESC, account), without
     joining and sorting every column of every account (most accounts have no edge).
     """
+    # seen may come from another engine (Spark): same values, possibly other Arrow types
+    seen = seen.select(["account", "n_actions"]).cast(
+        pa.schema([linked.schema.field("account"), linked.schema.field("n_actions")]))
     ahead = linked.filter(pc.greater(linked.column("score"), scalar_of(np.zeros(1))))
     # Accounts scoring 0 (every account without an edge, some with one) in name order, with the
     # statistics of those that have an edge.
@@ -370,10 +373,8 @@ def _with_quiet_accounts(linked: pa.Table, seen: pa.Table) -> pa.Table:
                 "partners": scalar_of(np.zeros(1, np.int64))}
     cols = {}
     for name in linked.column_names:
-        if name == "account":
-            cols[name] = quiet.column("account")
-        elif name == "n_actions":
-            cols[name] = quiet.column("n_actions")
+        if name in ("account", "n_actions"):
+            cols[name] = quiet.column(name)
         else:
             col = linked.column(name).take(at)
             if name in defaults:
