@@ -248,7 +248,9 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     head = ("data", "actions", "tool", "compute s", "process s", "ingest s", "peak MB", "output")
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, load average at the end {load} (1, 5, 15 min)")
     for r in [head, *rows]:
         print(" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
 

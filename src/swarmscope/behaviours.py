@@ -174,11 +174,20 @@ def register_behaviour(behaviour: Behaviour, replace: bool = False) -> None:
     _REGISTRY[behaviour.name] = behaviour
 
 
+_plugins_loaded = False
+
+
 def _load_plugins() -> None:
+    # Entry points are fixed for the life of a process, and listing them reads the metadata of
+    # every installed distribution (tens of milliseconds): load them once.
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
     for ep in entry_points(group="swarmscope.behaviours"):
         if ep.name not in _REGISTRY:
             obj = ep.load()
             _REGISTRY[ep.name] = obj if isinstance(obj, Behaviour) else obj()
+    _plugins_loaded = True
 
 
 def behaviours() -> dict[str, Behaviour]:

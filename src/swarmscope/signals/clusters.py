@@ -21,17 +21,27 @@ from __future__ import annotations
 
 import igraph as ig
 import leidenalg
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..arrowbuf import from_numpy
 
 
 def leiden_clusters(edges: pa.Table, seed: int = 42, resolution: float = 1.0) -> pa.Table:
     """Cluster ids (1 = largest) for the accounts of an edge table with ``a, b, weight``."""
     if edges.num_rows == 0:
-        return pa.table({"account": pa.array([], pa.string()), "cluster": pa.array([], pa.int64())})
+        return pa.table({"account": pa.nulls(0, pa.string()), "cluster": pa.nulls(0, pa.int64())})
     a = edges.column("a").to_pylist()
     b = edges.column("b").to_pylist()
     w = [float(x) for x in edges.column("weight").to_pylist()]
-    names = sorted(set(a) | set(b))
+    # Vertex names in sorted order, kept as Arrow (UTF-8 byte order is code point order, as
+    # Python's sort): the result is built by taking from it, without converting Python lists.
+    both = pa.chunked_array([*edges.column("a").cast(pa.string()).chunks,
+                             *edges.column("b").cast(pa.string()).chunks], pa.string())
+    unique = pc.unique(both)
+    name_arr = unique.take(pc.sort_indices(unique))
+    names = name_arr.to_pylist()
     index = {n: i for i, n in enumerate(names)}
     g = ig.Graph(n=len(names), edges=[(index[x], index[y]) for x, y in zip(a, b, strict=True)])
     g.es["weight"] = w
@@ -40,14 +50,12 @@ def leiden_clusters(edges: pa.Table, seed: int = 42, resolution: float = 1.0) ->
                                     resolution_parameter=resolution, seed=seed, n_iterations=-1)
     membership = part.membership
     # Number clusters by size (largest first), ties by their smallest member, for stable ids.
-    groups: dict[int, list[str]] = {}
-    for name, m in zip(names, membership, strict=True):
-        groups.setdefault(m, []).append(name)
-    ordered = sorted(groups.values(), key=lambda members: (-len(members), min(members)))
-    rows_acc, rows_cl = [], []
-    for cid, members in enumerate(ordered, start=1):
-        for n in members:
-            rows_acc.append(n)
-            rows_cl.append(cid)
-    return pa.table({"account": pa.array(rows_acc, pa.string()),
-                     "cluster": pa.array(rows_cl, pa.int64())})
+    groups: dict[int, list[int]] = {}
+    for i, m in enumerate(membership):
+        groups.setdefault(m, []).append(i)  # vertex ids ascending = names ascending
+    ordered = sorted(groups.values(), key=lambda members: (-len(members), members[0]))
+    rows_acc = np.fromiter((i for members in ordered for i in members), np.int64)
+    rows_cl = np.repeat(np.arange(1, len(ordered) + 1, dtype=np.int64),
+                        [len(members) for members in ordered])
+    return pa.table({"account": name_arr.take(from_numpy(rows_acc)),
+                     "cluster": from_numpy(rows_cl)})

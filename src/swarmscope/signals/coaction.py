@@ -11,9 +11,11 @@ median lag, and direction (how often each account came first).
 The join is a sort-based sweep, output-sensitive (``O(N log N + P)`` for ``P`` events) instead of
 a hash join on the object with a residual time filter (``O(sum n_o^2)``, hopeless on viral data):
 
-1. rank the actions within each object by time: ``rn``;
-2. for each action, the last rank inside the window, ``last_rn = max(rn) OVER (PARTITION BY object
-   ORDER BY t RANGE BETWEEN CURRENT ROW AND window FOLLOWING)``;
+1. rank the actions within each object by time (ties by account): ``rn``;
+2. for each action, the last rank inside the window: the number of the object's actions up to
+   ``window`` after it, ``last_rn = count(*) OVER (PARTITION BY object ORDER BY t RANGE BETWEEN
+   UNBOUNDED PRECEDING AND window FOLLOWING)`` (it needs no rank, so both windows are one
+   ``SELECT`` over integer account and object ids);
 3. expand ranks ``rn+1 .. last_rn`` and join back on ``(object, rank)``.
 
 Viral objects
@@ -66,14 +68,17 @@ DEFAULT_MAX_NEIGHBOURS = 50
 
 def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, window: float,
                    max_neighbours: int | None = DEFAULT_MAX_NEIGHBOURS,
-                   with_ids: bool = False, skip_authors: bool = False) -> None:
+                   with_ids: bool = False, with_ranks: bool = False,
+                   skip_authors: bool = False) -> None:
     """Create the co-action tables from the behaviour relation ``source`` (columns
-    ``behaviour, account, object, ts, platform, action_id``; one behaviour per call):
+    ``behaviour, account, object, ts, platform, action_id``; one behaviour per call; a table or
+    a view):
 
     - ``acc_ids`` / ``obj_ids``: dense integer ids of accounts and objects (ordered by name, so
-      both engines number them alike);
+      both engines number them alike and ``a_id < b_id`` means ``a < b``);
     - ``ev``: ranked actions (``oid, aid, t, rn, last_rn``, ``t`` in epoch microseconds);
-    - ``events``: co-action events as integers (``oid, ax, ay, t_x, t_y``);
+    - ``events``: co-action events as integers (``oid, ax, ay, t_x, t_y``; with ``with_ranks``
+      also the ranks ``rn_x, rn_y``, which identify each action within its object);
     - ``bounded``: objects where the crowd cap applied;
     - with ``with_ids``: ``ev_src`` (source rows with a row id) and the view ``events_named``
       (events with account names, objects and action ids, for explanations and the peer modes).
@@ -86,41 +91,54 @@ def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, wind
     """
     eng = as_engine(engine)
     w_us = int(round(window * 1_000_000))
-    eng.create_table("acc_ids", f"""
-        SELECT account, row_number() OVER (ORDER BY account) AS aid
-        FROM (SELECT DISTINCT account FROM {source}) AS s
-    """)
-    eng.create_table("obj_ids", f"""
-        SELECT object, row_number() OVER (ORDER BY object) AS oid
-        FROM (SELECT DISTINCT object FROM {source}) AS s
-    """)
     rid = ""
-    base = source
     if with_ids:
         eng.create_table("ev_src", f"""
             SELECT row_number() OVER (ORDER BY platform, action_id, account, ts) AS rid, *
             FROM {source}
         """)
         base, rid = "ev_src", ", s.rid"
-    # Ties in time are broken by account name and action id, never by storage order.
+        # Ties in time are broken by account name and action id, never by storage order.
+        ties = ", s.platform, s.action_id"
+    else:
+        # Only the columns the integer events need, read once (``source`` may be a view).
+        eng.create_table("ev_src", f"SELECT account, object, ts FROM {source}")
+        base = "ev_src"
+        # Ties in (time, account) need no further key here: such actions carry identical
+        # (object, account, time), so any order of them gives the same integer events.
+        ties = ""
+    eng.create_table("acc_ids", f"""
+        SELECT account, row_number() OVER (ORDER BY account) AS aid
+        FROM (SELECT DISTINCT account FROM {base}) AS s
+    """)
+    eng.create_table("obj_ids", f"""
+        SELECT object, row_number() OVER (ORDER BY object) AS oid
+        FROM (SELECT DISTINCT object FROM {base}) AS s
+    """)
+    # rn orders each object's actions by (time, account, ...); last_rn is the last rank inside
+    # the window, i.e. the number of the object's actions at most ``window`` after this one,
+    # which needs no rank and so runs in the same SELECT as rn.
     eng.create_table("ev", f"""
-        SELECT oid, aid, t{rid.replace("s.", "")}, rn,
-               max(rn) OVER (PARTITION BY oid ORDER BY t
-                             RANGE BETWEEN CURRENT ROW AND {w_us} FOLLOWING) AS last_rn
+        SELECT oid, aid, t{rid.replace("s.", "")},
+               row_number() OVER (PARTITION BY oid ORDER BY t, aid{ties}) AS rn,
+               count(*) OVER (PARTITION BY oid ORDER BY t
+                              RANGE BETWEEN UNBOUNDED PRECEDING AND {w_us} FOLLOWING) AS last_rn
         FROM (
-            SELECT o.oid, a.aid, epoch_us(s.ts) AS t{rid},
-                   row_number() OVER (PARTITION BY o.oid
-                                      ORDER BY s.ts, s.account, s.platform, s.action_id) AS rn
+            SELECT o.oid, a.aid, epoch_us(s.ts) AS t{rid}{ties}
             FROM {base} s JOIN acc_ids a ON a.account = s.account
             JOIN obj_ids o ON o.object = s.object
-        ) AS r
+        ) AS s
     """)
+    if not with_ids:
+        eng.drop("ev_src")
     cap = "last_rn" if max_neighbours is None else f"least(last_rn, rn + {int(max_neighbours)})"
     ids = ", x.rid AS rx, y.rid AS ry" if with_ids else ""
+    ranks = ", x.rn AS rn_x, y.rn AS rn_y" if with_ranks else ""
     eng.create_table("events", f"""
-        SELECT x.oid, x.aid AS ax, y.aid AS ay, x.t AS t_x, y.t AS t_y{ids}
+        SELECT x.oid, x.aid AS ax, y.aid AS ay, x.t AS t_x, y.t AS t_y{ids}{ranks}
         FROM (
-            SELECT oid, aid, t{rid.replace("s.", "")}, unnest(range(rn + 1, {cap} + 1)) AS prn
+            SELECT oid, aid, t, rn{rid.replace("s.", "")},
+                   unnest(range(rn + 1, {cap} + 1)) AS prn
             FROM ev WHERE last_rn > rn{" AND rn > 1" if skip_authors else ""}
         ) AS x
         JOIN ev AS y ON y.oid = x.oid AND y.rn = x.prn

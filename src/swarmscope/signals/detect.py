@@ -47,15 +47,19 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import __version__
+from ..arrowbuf import from_numpy, scalar_of
 from ..behaviours import behaviour_sql, get_behaviour
 from ..case import Case
 from ..engine import sql_literal
 from ..engines import Engine, open_engine
+from ..engines.duckdb_engine import DuckDBEngine
 from ..errors import UsageError
 from ..exports import write_csv, write_gexf, write_graphml
 from ..provenance import file_sha256
@@ -138,7 +142,9 @@ def detect(
         raise UsageError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
     eng = open_engine(case, engine, spark=spark, spark_master=spark_master)
-    con = case.connect()  # driver-side DuckDB for small tables (scores, clusters)
+    # Driver-side DuckDB for small tables (scores, clusters): the engine's own connection when
+    # the engine is DuckDB (opening another costs a few tens of milliseconds).
+    con = eng.con if isinstance(eng, DuckDBEngine) else case.connect()
     default = DEFAULT_BEHAVIOURS if eng.name == "duckdb" else tuple(
         b for b in DEFAULT_BEHAVIOURS if not get_behaviour(b).requires)
     names = list(behaviours) if behaviours else _behaviours_with_data(eng, default)
@@ -170,15 +176,16 @@ def detect(
         families, counts["text_families"] = text_families(case)
         eng.register("text_families", families)
     for beh in names:
-        eng.create_table("src", behaviour_sql(beh))
+        # A view: each mode reads only the columns it needs, materialising them once.
+        eng.create_view("src", behaviour_sql(beh))
         n_actions = int(eng.scalar("SELECT count(*) FROM src"))
         say(f"{beh}: {n_actions:,} actions, window {per_window[beh]:g} s")
         if n_actions == 0:
             counts["behaviours"][beh] = {"actions": 0, "candidate_pairs": 0, "edges": 0}
             continue
         if mode == "significance":
-            tbl, bounded, n_pairs, acct = _significance_edges(eng, beh, per_window[beh],
-                                                              max_neighbours, min_objects, alpha)
+            tbl, bounded, n_pairs, acct = _significance_edges(
+                eng, con, beh, per_window[beh], max_neighbours, min_objects, alpha)
             bounded_tables.append(bounded)
             account_tests.append(acct)
         elif mode == "coortweet":
@@ -198,13 +205,12 @@ def detect(
     edges = pa.concat_tables(edge_tables) if edge_tables else _empty_edges()
     bounded = pa.concat_tables(bounded_tables) if bounded_tables else _empty_bounded()
     say("scoring accounts and clustering")
-    con.register("seen", eng.table(
-        "SELECT account, count(*) AS n_actions FROM actions GROUP BY account"))
+    seen = eng.table("SELECT account, count(*) AS n_actions FROM actions GROUP BY account")
     partner_tests = pa.concat_tables(account_tests) if account_tests else None
     edges = _mark_group_edges(con, edges, partner_tests, alpha)
-    accounts, clusters = _accounts_and_clusters(con, edges, names, alpha, seed, resolution, mode,
-                                                partner_tests)
-    clusters = _add_top_objects(eng, clusters, names)
+    accounts, clusters = _accounts_and_clusters(con, edges, seen, names, alpha, seed, resolution,
+                                                mode, partner_tests)
+    clusters = _add_top_objects(eng, con, clusters, names)
     counts["accounts"] = accounts.num_rows
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
     counts["clusters"] = clusters.num_rows
@@ -228,8 +234,8 @@ def _behaviours_with_data(eng: Engine, names: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: int | None,
-                        min_objects: int, alpha: float
+def _significance_edges(eng: Engine, con: duckdb.DuckDBPyConnection, beh: str, window: float,
+                        max_neighbours: int | None, min_objects: int, alpha: float
                         ) -> tuple[pa.Table, pa.Table, int, pa.Table]:
     # authors of copied texts and links are actions (the null's activity shares count them)
     # but not co-actors of their copiers
@@ -248,8 +254,7 @@ def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: in
     n_accounts = int(eng.scalar(
         "SELECT count(*) FROM (SELECT a_id FROM pair_keys UNION SELECT b_id FROM pair_keys) u"))
     acct = partner_test(scored, candidates, n_accounts)
-    acct = acct.add_column(0, "behaviour", pa.array([beh] * acct.num_rows, pa.string()))
-    con = duckdb.connect()
+    acct = acct.add_column(0, "behaviour", pa.repeat(pa.scalar(beh, pa.string()), acct.num_rows))
     con.register("scored", scored)
     tbl = con.sql(f"""
         SELECT {sql_literal(beh)} AS behaviour, a, b, n_objects, n_events, first_ts, last_ts,
@@ -259,6 +264,7 @@ def _significance_edges(eng: Engine, beh: str, window: float, max_neighbours: in
         FROM scored
         ORDER BY q_value, n_objects DESC, a, b
     """).to_arrow_table()
+    con.unregister("scored")
     bounded = eng.table(f"""
         SELECT {sql_literal(beh)} AS behaviour, object, actions, max_crowd, events_not_generated
         FROM bounded ORDER BY events_not_generated DESC, object""")
@@ -280,21 +286,21 @@ def _as_edges(tbl: pa.Table, window: float) -> pa.Table:
                          else none_f),
         "a_first": pa.nulls(n, pa.int64()), "b_first": pa.nulls(n, pa.int64()),
         "simultaneous": pa.nulls(n, pa.int64()),
-        "window_s": pa.array([float(window)] * n), "expected": none_f, "p_random": none_f,
-        "expected_source": none_f, "p_source": none_f, "p_value": none_f,
-        "q_value": none_f, "significant": pa.array([True] * n),
+        "window_s": from_numpy(np.full(n, float(window))), "expected": none_f,
+        "p_random": none_f, "expected_source": none_f, "p_source": none_f,
+        "p_value": none_f, "q_value": none_f, "significant": from_numpy(np.ones(n, np.bool_)),
     })
 
 
 def _empty_edges() -> pa.Table:
-    return _as_edges(pa.table({"behaviour": pa.array([], pa.string()), "a": pa.array([], pa.string()),
-                               "b": pa.array([], pa.string()), "weight": pa.array([], pa.int64())}), 0)
+    return _as_edges(pa.table({"behaviour": pa.nulls(0, pa.string()), "a": pa.nulls(0, pa.string()),
+                               "b": pa.nulls(0, pa.string()), "weight": pa.nulls(0, pa.int64())}), 0)
 
 
 def _empty_bounded() -> pa.Table:
-    return pa.table({"behaviour": pa.array([], pa.string()), "object": pa.array([], pa.string()),
-                     "actions": pa.array([], pa.int64()), "max_crowd": pa.array([], pa.int64()),
-                     "events_not_generated": pa.array([], pa.int64())})
+    return pa.table({"behaviour": pa.nulls(0, pa.string()), "object": pa.nulls(0, pa.string()),
+                     "actions": pa.nulls(0, pa.int64()), "max_crowd": pa.nulls(0, pa.int64()),
+                     "events_not_generated": pa.nulls(0, pa.int64())})
 
 
 def _mark_group_edges(con: duckdb.DuckDBPyConnection, edges: pa.Table,
@@ -304,9 +310,9 @@ def _mark_group_edges(con: duckdb.DuckDBPyConnection, edges: pa.Table,
     (:mod:`swarmscope.signals.partners`). Such edges join the cluster graph with the
     significant ones."""
     if partner_tests is None or not partner_tests.num_rows:
-        return edges.append_column("group_edge", pa.array([False] * edges.num_rows, pa.bool_()))
+        return edges.append_column("group_edge", from_numpy(np.zeros(edges.num_rows, np.bool_)))
     con.register("edges_in", edges.append_column(
-        "edge_order", pa.array(range(edges.num_rows), pa.int64())))
+        "edge_order", from_numpy(np.arange(edges.num_rows, dtype=np.int64))))
     con.register("ptests", partner_tests)
     out = con.sql(f"""
         SELECT e.* EXCLUDE (edge_order),
@@ -324,11 +330,13 @@ def _mark_group_edges(con: duckdb.DuckDBPyConnection, edges: pa.Table,
     return out
 
 
-def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, names: list[str],
-                           alpha: float, seed: int, resolution: float, mode: str,
-                           partner_tests: pa.Table | None = None
+def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, seen: pa.Table,
+                           names: list[str], alpha: float, seed: int, resolution: float,
+                           mode: str, partner_tests: pa.Table | None = None
                            ) -> tuple[pa.Table, pa.Table]:
+    """Accounts table (one row per account in ``seen``: account, n_actions) and clusters."""
     con.register("edges_tbl", edges)
+    con.register("seen", seen)
     sig = con.sql("""
         SELECT a, b, sum(n_objects) AS weight FROM edges_tbl WHERE significant OR group_edge
         GROUP BY a, b
@@ -352,7 +360,8 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
     flag_expr = (f"{best_q} <= {float(alpha)}"
                  if mode == "significance" else "bool_or(e.significant)")
     behaviour_list = ", ".join(f"'{n}'" for n in names) or "''"
-    accounts = con.sql(f"""
+    # Only accounts with an edge have statistics; the many others are added below without a join.
+    linked = con.sql(f"""
         WITH ends AS (
             SELECT a AS account, b AS partner, * EXCLUDE (a, b) FROM edges_tbl
             UNION ALL
@@ -368,7 +377,8 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
             FROM ptests GROUP BY account
         ),
         agg AS (
-            SELECT e.account, {score_expr} AS score, coalesce({flag_expr}, false) AS flagged,
+            SELECT e.account, coalesce({score_expr}, 0.0) AS score,
+                   coalesce({flag_expr}, false) AS flagged,
                    count(DISTINCT e.partner) FILTER (WHERE e.significant OR e.group_edge)
                        AS partners,
                    list(DISTINCT e.behaviour ORDER BY e.behaviour)
@@ -385,14 +395,13 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
             WHERE e.behaviour IN ({behaviour_list})
             GROUP BY e.account
         )
-        SELECT s.account, s.n_actions, coalesce(g.score, 0.0) AS score,
-               coalesce(g.flagged, false) AS flagged, m.cluster,
-               coalesce(g.partners, 0) AS partners, g.behaviours, g.top_partner, g.evidence,
-               pt.partner_evidence
-        FROM seen s LEFT JOIN agg g USING (account) LEFT JOIN membership m USING (account)
+        SELECT g.account, s.n_actions, g.score, g.flagged, m.cluster, g.partners,
+               g.behaviours, g.top_partner, g.evidence, pt.partner_evidence
+        FROM agg g JOIN seen s USING (account) LEFT JOIN membership m USING (account)
         LEFT JOIN pt USING (account)
-        ORDER BY score DESC, account
+        ORDER BY g.score DESC, g.account
     """).to_arrow_table()
+    accounts = _with_quiet_accounts(linked, seen)
     con.register("accounts_tbl", accounts)
     clusters = con.sql("""
         WITH m AS (SELECT * FROM membership),
@@ -422,35 +431,71 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, name
         FROM members mb LEFT JOIN per p USING (cluster)
         ORDER BY mb.cluster
     """).to_arrow_table()
-    for name in ("edges_tbl", "accounts_tbl"):
+    for name in ("edges_tbl", "accounts_tbl", "seen", "membership", "ptests"):
         con.unregister(name)
     return accounts, clusters
 
 
-def _add_top_objects(eng: Engine, clusters: pa.Table, names: list[str],
-                     top: int = 5) -> pa.Table:
+def _with_quiet_accounts(linked: pa.Table, seen: pa.Table) -> pa.Table:
+    """All accounts of ``seen`` ordered by score (descending) and name: ``linked`` (accounts with
+    an edge, in that order) with the rest, which score 0, merged in by name.
+
+    Equivalent to a left join of ``seen`` on ``linked`` sorted by (score DESC, account), without
+    joining and sorting every column of every account (most accounts have no edge).
+    """
+    # seen may come from another engine (Spark): same values, possibly other Arrow types
+    seen = seen.select(["account", "n_actions"]).cast(
+        pa.schema([linked.schema.field("account"), linked.schema.field("n_actions")]))
+    ahead = linked.filter(pc.greater(linked.column("score"), scalar_of(np.zeros(1))))
+    # Accounts scoring 0 (every account without an edge, some with one) in name order, with the
+    # statistics of those that have an edge.
+    quiet = seen.filter(pc.invert(pc.is_in(seen.column("account"), value_set=ahead.column("account"))))
+    quiet = quiet.take(pc.sort_indices(quiet, sort_keys=[("account", "ascending")]))
+    at = pc.index_in(quiet.column("account"), value_set=linked.column("account"))
+    defaults = {"score": scalar_of(np.zeros(1)), "flagged": scalar_of(np.zeros(1, np.bool_)),
+                "partners": scalar_of(np.zeros(1, np.int64))}
+    cols = {}
+    for name in linked.column_names:
+        if name in ("account", "n_actions"):
+            cols[name] = quiet.column(name)
+        else:
+            col = linked.column(name).take(at)
+            if name in defaults:
+                col = col.fill_null(defaults[name].cast(col.type))
+            cols[name] = col
+    rest = pa.table(cols, schema=linked.schema)
+    return pa.concat_tables([ahead, rest]).combine_chunks()
+
+
+def _add_top_objects(eng: Engine, con: duckdb.DuckDBPyConnection, clusters: pa.Table,
+                     names: list[str], top: int = 5) -> pa.Table:
     """Objects acted on by the most members of each cluster (for the dossier)."""
     if clusters.num_rows == 0 or not names:
         return clusters.append_column("top_objects", pa.array([[]] * clusters.num_rows,
                                                               pa.list_(pa.string())))
-    members = [(m, c) for c, ms in zip(clusters.column("cluster").to_pylist(),
-                                       clusters.column("members").to_pylist(), strict=True)
-               for m in ms]
-    eng.register("membership", pa.table({"account": [m for m, _ in members],
-                                         "cluster": pa.array([c for _, c in members], pa.int64())}))
+    # One row per (member, cluster), straight from the clusters' member lists.
+    member_lists = clusters.column("members").combine_chunks()
+    eng.register("membership", pa.table({
+        "account": pc.list_flatten(member_lists),
+        "cluster": clusters.column("cluster").combine_chunks().take(
+            pc.list_parent_indices(member_lists)).cast(pa.int64())}))
     union = " UNION ALL ".join(f"SELECT * FROM ({behaviour_sql(n)}) AS b{i}"
                                for i, n in enumerate(names))
+    # The behaviours project only the members' actions: a CTE named ``actions`` stands in for
+    # the table in their SQL, so the projections do not run over every account's actions.
+    eng.create_view("member_actions",
+                    "SELECT * FROM actions WHERE account IN (SELECT account FROM membership)")
     per = eng.table(f"""
+        WITH actions AS (SELECT * FROM member_actions)
         SELECT m.cluster, b.behaviour || ' ' || b.object AS obj,
                count(DISTINCT b.account) AS members
         FROM ({union}) AS b JOIN membership m ON m.account = b.account
         GROUP BY m.cluster, b.behaviour, b.object HAVING count(DISTINCT b.account) > 1
     """)
-    eng.drop("membership")
-    con = duckdb.connect()
+    eng.drop("member_actions", "membership")
     con.register("per", per)
     con.register("clusters_tbl", clusters)
-    return con.sql(f"""
+    out = con.sql(f"""
         WITH tops AS (
             SELECT cluster, list(obj ORDER BY members DESC, obj)[1:{top}] AS top_objects
             FROM per GROUP BY cluster
@@ -458,6 +503,9 @@ def _add_top_objects(eng: Engine, clusters: pa.Table, names: list[str],
         SELECT c.*, coalesce(t.top_objects, []::VARCHAR[]) AS top_objects
         FROM clusters_tbl c LEFT JOIN tops t USING (cluster) ORDER BY c.cluster
     """).to_arrow_table()
+    for name in ("per", "clusters_tbl"):
+        con.unregister(name)
+    return out
 
 
 def publish(case: Case, result: DetectResult) -> None:
@@ -502,9 +550,13 @@ def publish(case: Case, result: DetectResult) -> None:
 
 
 def _graph(result: DetectResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The significant subgraph: flagged accounts and significant edges (for Gephi)."""
+    """The significant subgraph: flagged accounts, significant and group edges (for Gephi)."""
     sig: dict[tuple[str, str], dict[str, Any]] = {}
-    for e in result.edges.filter(result.edges.column("significant")).to_pylist():
+    edges = result.edges
+    keep = (pc.or_(edges.column("significant"), edges.column("group_edge"))
+            if "group_edge" in edges.column_names else edges.column("significant"))
+    sig_edges = edges.filter(keep)
+    for e in sig_edges.to_pylist():
         key = (e["a"], e["b"])
         cur = sig.setdefault(key, {"source": e["a"], "target": e["b"], "weight": 0,
                                    "behaviours": [], "n_objects": 0, "q_value": 1.0})
@@ -513,11 +565,16 @@ def _graph(result: DetectResult) -> tuple[list[dict[str, Any]], list[dict[str, A
         cur["behaviours"].append(e["behaviour"])
         if e["q_value"] is not None:
             cur["q_value"] = min(cur["q_value"], e["q_value"])
-    ids = {x for k in sig for x in k}
+    # Select the endpoint accounts in Arrow: converting every account to Python would cost more
+    # than the rest of the export on a large case.
+    ends = pa.chunked_array([*sig_edges.column("a").chunks, *sig_edges.column("b").chunks],
+                            pa.string())
+    accounts = result.accounts.select(["account", "cluster", "score", "flagged", "n_actions"])
+    accounts = accounts.filter(pc.is_in(accounts.column("account"), value_set=pc.unique(ends)))
     nodes = [
         {"id": a["account"], "cluster": a["cluster"], "score": round(a["score"], 3),
          "flagged": a["flagged"], "n_actions": a["n_actions"]}
-        for a in result.accounts.to_pylist() if a["account"] in ids
+        for a in accounts.to_pylist()
     ]
     edges = []
     for v in sig.values():

@@ -33,6 +33,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from ..engine import sql_literal
 from ..engines import Engine
 from .coaction import as_engine, prepare_events
 
@@ -99,36 +100,57 @@ def coortweet_network(engine: Engine | duckdb.DuckDBPyConnection, source: str,
 
 def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_window: float,
                 min_edge_weight: int = 1) -> tuple[pa.Table, pa.Table]:
-    """coordination-network-toolkit semantics. Returns (directed edges, undirected edges)."""
+    """coordination-network-toolkit semantics on the relation ``source`` (one behaviour).
+    Returns (directed edges, undirected edges).
+
+    Runs on the integer co-action events: an action is identified by its object and its rank
+    within the object, and account names are joined to the few edges at the end.
+    """
     eng = as_engine(engine)
-    # The toolkit keys messages by id: a repeated message id counts once.
-    eng.create_table("cnt_x", f"""
-        SELECT * EXCLUDE (dup) FROM (
-            SELECT *, row_number() OVER (PARTITION BY behaviour, action_id
-                                         ORDER BY ts, account) AS dup
-            FROM {source}
-        ) AS d WHERE dup = 1
-    """)
-    prepare_events(eng, "cnt_x", time_window, max_neighbours=None, with_ids=True)
+    # The toolkit keys messages by id: a repeated message id counts once (the earliest copy).
+    # Most behaviours have one row per action, so the deduplication runs only when needed.
+    head = eng.table(f"""
+        SELECT min(behaviour) AS behaviour, count(*) > count(DISTINCT action_id) AS repeated
+        FROM {source}
+    """).to_pylist()[0]
+    behaviour, repeated = head["behaviour"], head["repeated"]
+    base = source
+    if repeated:
+        eng.create_table("cnt_x", f"""
+            SELECT * EXCLUDE (dup) FROM (
+                SELECT *, row_number() OVER (PARTITION BY action_id ORDER BY ts, account) AS dup
+                FROM {source}
+            ) AS d WHERE dup = 1
+        """)
+        base = "cnt_x"
+    prepare_events(eng, base, time_window, max_neighbours=None, with_ranks=True)
     mew = int(min_edge_weight)
+    # Directed weight: distinct messages of user_1 matched by a message of user_2. Both ends of
+    # an event are such messages; UNION removes repeats of a message for the same pair.
     eng.create_table("cnt_directed", f"""
-        SELECT behaviour, user_1, user_2, count(DISTINCT message) AS weight
+        SELECT u1, u2, count(*) AS weight
         FROM (
-            SELECT behaviour, acc_x AS user_1, acc_y AS user_2, action_x AS message
-            FROM events_named
-            UNION ALL
-            SELECT behaviour, acc_y AS user_1, acc_x AS user_2, action_y AS message
-            FROM events_named
-        ) AS both_dirs
-        GROUP BY behaviour, user_1, user_2
-        HAVING count(DISTINCT message) >= {mew}
+            SELECT ax AS u1, ay AS u2, oid, rn_x AS rn FROM events
+            UNION
+            SELECT ay AS u1, ax AS u2, oid, rn_y AS rn FROM events
+        ) AS messages
+        GROUP BY u1, u2
+        HAVING count(*) >= {mew}
     """)
-    directed = eng.table("SELECT * FROM cnt_directed ORDER BY behaviour, user_1, user_2")
-    undirected = eng.table("""
-        SELECT behaviour, least(user_1, user_2) AS a, greatest(user_1, user_2) AS b,
-               max(weight) AS weight
-        FROM cnt_directed GROUP BY behaviour, least(user_1, user_2), greatest(user_1, user_2)
-        ORDER BY behaviour, a, b
+    name = "CAST(NULL AS VARCHAR)" if behaviour is None else sql_literal(behaviour)
+    directed = eng.table(f"""
+        SELECT {name} AS behaviour, a1.account AS user_1, a2.account AS user_2, d.weight
+        FROM cnt_directed d JOIN acc_ids a1 ON a1.aid = d.u1 JOIN acc_ids a2 ON a2.aid = d.u2
+        ORDER BY user_1, user_2
     """)
-    eng.drop("events_named", "cnt_x", "cnt_directed", "ev_src")
+    # acc_ids are numbered in name order, so the smaller id is the smaller name.
+    undirected = eng.table(f"""
+        SELECT {name} AS behaviour, an.account AS a, bn.account AS b, d.weight
+        FROM (
+            SELECT least(u1, u2) AS a_id, greatest(u1, u2) AS b_id, max(weight) AS weight
+            FROM cnt_directed GROUP BY least(u1, u2), greatest(u1, u2)
+        ) AS d JOIN acc_ids an ON an.aid = d.a_id JOIN acc_ids bn ON bn.aid = d.b_id
+        ORDER BY a, b
+    """)
+    eng.drop("cnt_x", "cnt_directed", "events", "ev", "acc_ids", "obj_ids", "bounded")
     return directed, undirected

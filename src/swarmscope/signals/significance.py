@@ -51,6 +51,7 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import pdtrc
 
+from ..arrowbuf import from_numpy, to_numpy
 from ..engines import Engine
 from .shared_source import source_expectation
 
@@ -82,32 +83,36 @@ def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
     # action) and 24 shares of the hour's actions: the expectation is then a 24-term sum.
     crowd = ", ".join(f"sum(CASE WHEN h = {h} THEN c ELSE 0 END) AS c{h}" for h in range(24))
     share = ", ".join(f"sum(CASE WHEN h = {h} THEN d / n ELSE 0 END) AS r{h}" for h in range(24))
-    eng.create_table("endpoint_hours", f"""
-        SELECT aid, h, count(*) AS c FROM (
-            SELECT ax AS aid, {hour_of("t_x")} AS h FROM {events}
-            UNION ALL
-            SELECT ay AS aid, {hour_of("t_x")} AS h FROM {events}
-        ) AS u GROUP BY aid, h
-    """)
-    eng.create_table("action_hours", f"""
-        SELECT d.aid, d.h, d.d, t.n FROM (
-            SELECT aid, {hour_of("t")} AS h, count(*) AS d FROM ev GROUP BY aid, {hour_of("t")}
-        ) AS d JOIN (
-            SELECT {hour_of("t")} AS h, count(*) AS n FROM ev GROUP BY {hour_of("t")}
-        ) AS t ON t.h = d.h
-    """)
-    # Profiles only for accounts of tested pairs: usually a small fraction of all accounts.
-    eng.create_table("tested_aids", f"""
-        SELECT a_id AS aid FROM {pairs} UNION SELECT b_id AS aid FROM {pairs}
-    """)
+    # Profiles only for accounts of tested pairs (usually a small fraction of all accounts), in
+    # one statement: crowds from the events they took part in, shares from their actions and the
+    # hour totals from all actions.
     eng.create_table("profiles", f"""
+        WITH tested AS (
+            SELECT a_id AS aid FROM {pairs} UNION SELECT b_id AS aid FROM {pairs}
+        ),
+        crowds AS (
+            SELECT aid, h, count(*) AS c FROM (
+                SELECT ax AS aid, {hour_of("t_x")} AS h FROM {events}
+                WHERE ax IN (SELECT aid FROM tested)
+                UNION ALL
+                SELECT ay AS aid, {hour_of("t_x")} AS h FROM {events}
+                WHERE ay IN (SELECT aid FROM tested)
+            ) AS u GROUP BY aid, h
+        ),
+        hour_totals AS (
+            SELECT {hour_of("t")} AS h, count(*) AS n FROM ev GROUP BY {hour_of("t")}
+        ),
+        shares AS (
+            SELECT d.aid, d.h, d.d, t.n FROM (
+                SELECT aid, {hour_of("t")} AS h, count(*) AS d FROM ev
+                WHERE aid IN (SELECT aid FROM tested) GROUP BY aid, {hour_of("t")}
+            ) AS d JOIN hour_totals t ON t.h = d.h
+        )
         SELECT t.aid, {", ".join(f"coalesce(c.c{h}, 0) AS c{h}" for h in range(24))},
                {", ".join(f"coalesce(r.r{h}, 0) AS r{h}" for h in range(24))}
-        FROM tested_aids t
-        LEFT JOIN (SELECT aid, {crowd} FROM endpoint_hours
-                   WHERE aid IN (SELECT aid FROM tested_aids) GROUP BY aid) AS c ON c.aid = t.aid
-        LEFT JOIN (SELECT aid, {share} FROM action_hours
-                   WHERE aid IN (SELECT aid FROM tested_aids) GROUP BY aid) AS r ON r.aid = t.aid
+        FROM tested t
+        LEFT JOIN (SELECT aid, {crowd} FROM crowds GROUP BY aid) AS c ON c.aid = t.aid
+        LEFT JOIN (SELECT aid, {share} FROM shares GROUP BY aid) AS r ON r.aid = t.aid
     """)
     terms = " + ".join(f"pa.c{h} * pb.r{h} + pb.c{h} * pa.r{h}" for h in range(24))
     known, known_cols = "", "CAST(NULL AS DOUBLE) AS expected_known, CAST(NULL AS BIGINT) AS k_known"
@@ -122,29 +127,30 @@ def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
         {known}
         ORDER BY p.a, p.b
     """)
-    eng.drop("endpoint_hours", "action_hours", "tested_aids", "profiles", "pair_sources")
-    k = tbl.column("n_objects").to_numpy().astype(np.float64)
-    lam = tbl.column("expected").to_numpy().astype(np.float64)
+    eng.drop("profiles", "pair_sources")
+    k = to_numpy(tbl.column("n_objects")).astype(np.float64)
+    lam = to_numpy(tbl.column("expected")).astype(np.float64)
     # P(X >= k) = pdtrc(k - 1, lambda)
     p_random = _poisson_tail(k, lam)
     if sources_sql is not None:
-        k_known = tbl.column("k_known").to_numpy().astype(np.float64)
-        lam_known = tbl.column("expected_known").to_numpy().astype(np.float64)
+        k_known = to_numpy(tbl.column("k_known")).astype(np.float64)
+        lam_known = to_numpy(tbl.column("expected_known")).astype(np.float64)
         # objects of unknown source keep the random-partner expectation, pro rata
         lam_source = lam_known + lam * (k - k_known) / np.maximum(k, 1.0)
         p_source = _poisson_tail(k, lam_source)
         p = np.maximum(p_random, p_source)
-        src_cols = (pa.array(lam_source, pa.float64()), pa.array(p_source, pa.float64()))
+        src_cols = (from_numpy(np.asarray(lam_source, dtype=np.float64)),
+                    from_numpy(np.asarray(p_source, dtype=np.float64)))
     else:
         p = p_random
         src_cols = (pa.nulls(len(k), pa.float64()), pa.nulls(len(k), pa.float64()))
     q = benjamini_hochberg(p, m=max(total_pairs, len(p)))
     tbl = tbl.drop_columns(["expected_known", "k_known"])
-    tbl = tbl.append_column("p_random", pa.array(p_random, type=pa.float64()))
+    tbl = tbl.append_column("p_random", from_numpy(np.asarray(p_random, dtype=np.float64)))
     tbl = tbl.append_column("expected_source", src_cols[0])
     tbl = tbl.append_column("p_source", src_cols[1])
-    tbl = tbl.append_column("p_value", pa.array(p, type=pa.float64()))
-    tbl = tbl.append_column("q_value", pa.array(q, type=pa.float64()))
+    tbl = tbl.append_column("p_value", from_numpy(np.asarray(p, dtype=np.float64)))
+    tbl = tbl.append_column("q_value", from_numpy(np.asarray(q, dtype=np.float64)))
     return tbl
 
 
