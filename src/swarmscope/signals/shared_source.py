@@ -59,14 +59,18 @@ References
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
+
+from ..arrowbuf import from_numpy, to_numpy
 from ..engines import Engine
 
 
 def source_expectation(eng: Engine, sources_sql: str, pairs: str = "pairs",
-                       events: str = "events", ev: str = "ev") -> str:
-    """Create table ``pair_sources`` (``a_id, b_id, expected_known, k_known``) for the tested
-    pairs in ``pairs``: ``lambda_source`` over the objects of known source and how many of the
-    pair's co-acted objects have a known source. Returns the table's name.
+                       events: str = "events", ev: str = "ev") -> tuple[pa.Table, pa.Table]:
+    """For the tested pairs in ``pairs``: ``a_id, b_id, expected_known`` (``lambda_source`` over
+    the objects of a usable source) and ``a_id, b_id, k_known`` (how many of the pair's
+    co-acted objects have one); pairs without a usable source are absent from both.
 
     ``sources_sql`` selects ``object, source, ts``: who published which item when (each
     source's catalogue; an object's source is its earliest publisher); ``ev`` holds ``oid, aid``
@@ -100,9 +104,10 @@ def source_expectation(eng: Engine, sources_sql: str, pairs: str = "pairs",
     eng.create_table("follows", """
         SELECT i.account AS follower, f.source FROM acc_src f JOIN acc_ids i ON i.aid = f.aid
     """)
+    # Integer parts per pair and source; the division and the sum run on the driver in a fixed
+    # order, so both engines give bit-identical expectations.
     eng.create_table("pair_src", f"""
-        SELECT p.a_id, p.b_id, sa.source,
-               CAST(sa.n_as - 1 AS DOUBLE) * (sb.n_as - 1) / (z.n_s - 1) AS lam
+        SELECT p.a_id, p.b_id, sa.source, (sa.n_as - 1) * (sb.n_as - 1) AS num, z.n_s - 1 AS den
         FROM (SELECT a, b, a_id, b_id FROM {pairs}) AS p
         JOIN acc_src sa ON sa.aid = p.a_id
         JOIN acc_src sb ON sb.aid = p.b_id AND sb.source = sa.source
@@ -112,21 +117,27 @@ def source_expectation(eng: Engine, sources_sql: str, pairs: str = "pairs",
         WHERE fa.follower IS NULL AND fb.follower IS NULL
           AND sa.source <> p.a AND sa.source <> p.b
     """)
-    eng.create_table("pair_sources", f"""
-        SELECT p.a_id, p.b_id, coalesce(x.expected_known, 0.0) AS expected_known,
-               coalesce(k.k_known, 0) AS k_known
-        FROM (SELECT a_id, b_id FROM {pairs}) AS p
-        LEFT JOIN (
-            SELECT a_id, b_id, sum(lam) AS expected_known FROM pair_src GROUP BY a_id, b_id
-        ) AS x ON x.a_id = p.a_id AND x.b_id = p.b_id
-        LEFT JOIN (
-            SELECT ps.a_id, ps.b_id, count(DISTINCT e.oid) AS k_known
-            FROM {events} e
-            JOIN obj_src s ON s.oid = e.oid
-            JOIN pair_src ps ON ps.a_id = least(e.ax, e.ay) AND ps.b_id = greatest(e.ax, e.ay)
-                            AND ps.source = s.source
-            GROUP BY ps.a_id, ps.b_id
-        ) AS k ON k.a_id = p.a_id AND k.b_id = p.b_id
+    parts = eng.table("SELECT a_id, b_id, num, den FROM pair_src ORDER BY a_id, b_id, source")
+    known = eng.table(f"""
+        SELECT ps.a_id, ps.b_id, count(DISTINCT e.oid) AS k_known
+        FROM {events} e
+        JOIN obj_src s ON s.oid = e.oid
+        JOIN pair_src ps ON ps.a_id = least(e.ax, e.ay) AND ps.b_id = greatest(e.ax, e.ay)
+                        AND ps.source = s.source
+        GROUP BY ps.a_id, ps.b_id
     """)
     eng.drop("src_catalogue", "obj_src", "src_size", "acc_src", "follows", "pair_src")
-    return "pair_sources"
+    return _sum_by_pair(parts), known
+
+
+def _sum_by_pair(parts: pa.Table) -> pa.Table:
+    """``a_id, b_id, expected_known``: the sum of ``num / den`` per pair, rows already sorted."""
+    if not parts.num_rows:
+        return pa.table({"a_id": pa.nulls(0, pa.int64()), "b_id": pa.nulls(0, pa.int64()),
+                         "expected_known": pa.nulls(0, pa.float64())})
+    a = to_numpy(parts.column("a_id")).astype(np.int64)
+    b = to_numpy(parts.column("b_id")).astype(np.int64)
+    lam = to_numpy(parts.column("num")).astype(np.float64) / to_numpy(parts.column("den"))
+    starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
+    return pa.table({"a_id": from_numpy(a[starts]), "b_id": from_numpy(b[starts]),
+                     "expected_known": from_numpy(np.add.reduceat(lam, starts))})

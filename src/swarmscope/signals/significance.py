@@ -115,26 +115,24 @@ def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
         LEFT JOIN (SELECT aid, {share} FROM shares GROUP BY aid) AS r ON r.aid = t.aid
     """)
     terms = " + ".join(f"pa.c{h} * pb.r{h} + pb.c{h} * pa.r{h}" for h in range(24))
-    known, known_cols = "", "CAST(NULL AS DOUBLE) AS expected_known, CAST(NULL AS BIGINT) AS k_known"
+    source_parts = None
     if sources_sql is not None:
-        ps = source_expectation(eng, sources_sql, pairs=pairs, events=events)
-        known = f"JOIN {ps} s ON s.a_id = p.a_id AND s.b_id = p.b_id"
-        known_cols = "s.expected_known, s.k_known"
+        source_parts = source_expectation(eng, sources_sql, pairs=pairs, events=events)
     tbl = eng.table(f"""
-        SELECT p.*, CAST(({terms}) / 2 AS DOUBLE) AS expected, {known_cols}
+        SELECT p.*, CAST(({terms}) / 2 AS DOUBLE) AS expected
         FROM {pairs} AS p
         JOIN profiles pa ON pa.aid = p.a_id JOIN profiles pb ON pb.aid = p.b_id
-        {known}
         ORDER BY p.a, p.b
     """)
-    eng.drop("profiles", "pair_sources")
+    eng.drop("profiles")
     k = to_numpy(tbl.column("n_objects")).astype(np.float64)
     lam = to_numpy(tbl.column("expected")).astype(np.float64)
     # P(X >= k) = pdtrc(k - 1, lambda)
     p_random = _poisson_tail(k, lam)
-    if sources_sql is not None:
-        k_known = to_numpy(tbl.column("k_known")).astype(np.float64)
-        lam_known = to_numpy(tbl.column("expected_known")).astype(np.float64)
+    if source_parts is not None:
+        keys = _pair_keys(tbl)
+        lam_known = _lookup(keys, source_parts[0], "expected_known")
+        k_known = _lookup(keys, source_parts[1], "k_known")
         # objects of unknown source keep the random-partner expectation, pro rata
         lam_source = lam_known + lam * (k - k_known) / np.maximum(k, 1.0)
         p_source = _poisson_tail(k, lam_source)
@@ -145,13 +143,31 @@ def score_pairs(engine: Engine | duckdb.DuckDBPyConnection, total_pairs: int,
         p = p_random
         src_cols = (pa.nulls(len(k), pa.float64()), pa.nulls(len(k), pa.float64()))
     q = benjamini_hochberg(p, m=max(total_pairs, len(p)))
-    tbl = tbl.drop_columns(["expected_known", "k_known"])
     tbl = tbl.append_column("p_random", from_numpy(np.asarray(p_random, dtype=np.float64)))
     tbl = tbl.append_column("expected_source", src_cols[0])
     tbl = tbl.append_column("p_source", src_cols[1])
     tbl = tbl.append_column("p_value", from_numpy(np.asarray(p, dtype=np.float64)))
     tbl = tbl.append_column("q_value", from_numpy(np.asarray(q, dtype=np.float64)))
     return tbl
+
+
+def _pair_keys(tbl: pa.Table) -> np.ndarray:
+    """One int64 per (a_id, b_id) row: ids are row numbers, far below 2**31."""
+    return (to_numpy(tbl.column("a_id")).astype(np.int64) << 31) + to_numpy(tbl.column("b_id"))
+
+
+def _lookup(keys: np.ndarray, values: pa.Table, column: str) -> np.ndarray:
+    """``values[column]`` for each pair key (0 where the pair is absent)."""
+    out = np.zeros(len(keys))
+    if not values.num_rows:
+        return out
+    vk = _pair_keys(values)
+    order = np.argsort(vk, kind="mergesort")
+    vk, v = vk[order], to_numpy(values.column(column)).astype(np.float64)[order]
+    at = np.minimum(np.searchsorted(vk, keys), len(vk) - 1)
+    hit = vk[at] == keys
+    out[hit] = v[at[hit]]
+    return out
 
 
 def _poisson_tail(k: np.ndarray, lam: np.ndarray) -> np.ndarray:
