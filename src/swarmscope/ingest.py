@@ -3,9 +3,19 @@
 Pipeline per file: the format's source adapter parses records into source batches; this module
 parses timestamps to UTC, checks the required fields (``platform``, ``action_id``, ``account``,
 ``ts``, ``kind``), derives ``links`` (normalised URLs) and ``text_key``, and stages the rows as
-Parquet. At the end, rows whose ``(platform, action_id)`` is already in the case or repeats
-earlier in the same ingest are dropped and counted, and the rest become one new part of the
-actions table. All files of one call commit together or not at all (see :mod:`swarmscope.case`).
+Parquet, already in their final form. At the end, rows whose ``(platform, action_id)`` is already
+in the case or repeats earlier in the same ingest are dropped and counted, and the rest become
+one new part of the actions table. All files of one call commit together or not at all (see
+:mod:`swarmscope.case`).
+
+Method, and why it is fast: the adapter runs in a background thread, a few batches ahead of the
+pipeline (a bounded queue), so parsing and deriving use two cores: both spend most of their
+time in pyarrow and DuckDB, which release the GIL. Batches still reach the pipeline in file
+order, and an adapter's error reaches it after the batches before it, so the first bad record
+of the file is the one reported, as with a single thread. The derived columns are computed per
+batch in one DuckDB statement, so the staged file holds the final rows. Deduplication first
+checks, reading only the key columns, whether any staged row repeats another or one already in
+the case; usually none does, and the staged file becomes the new part without being rewritten.
 
 Bad input: with ``on_error="stop"`` (the default) the first bad record raises
 :class:`~swarmscope.errors.IngestError` naming file, record, line, field and reason, and the case
@@ -28,7 +38,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +66,10 @@ from .urls import normalize_url
 ProgressCallback = Callable[[int, int, int], None]
 
 REQUIRED = ("platform", "action_id", "account", "ts", "kind")
+
+#: Source batches the adapter may read ahead of the pipeline. Two keep both threads busy (the
+#: pipeline's cost per batch varies) while memory stays flat: at most this many batches wait.
+READ_AHEAD = 2
 
 
 @dataclass
@@ -179,28 +195,36 @@ def _options_record(options: SourceOptions, on_error: str) -> dict[str, Any]:
 def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOptions,
                  on_error: str, out: Path,
                  progress: Callable[[int], None] | None) -> list[dict[str, Any]]:
+    consumed = [0]
+
+    def at(n: int) -> None:
+        consumed[0] = n  # read by the reading thread when it hands over the next batch
+
     ctx = ReadContext(path, str(path), options, on_error=on_error, file_key=fr.sha256[:16],
-                      progress=progress)
+                      progress=at)
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
-    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="snappy")
+    # zstd as for committed parts: in the usual case this file becomes the part as it is.
+    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="zstd")
     bad_rows: list[tuple[int, str, str, Any]] = []
     try:
-        for batch in source.read(ctx):
-            if batch.num_rows == 0:
-                continue
-            fr.records += batch.num_rows
-            table, bad = _finalize(con, batch, fr.ingest_id, options, source)
-            for record, col, reason, value in bad:
-                if on_error == "stop":
-                    line = source.locate_lines(ctx, [record]).get(record)
-                    raise IngestError(str(path), record, source.field_label(col), reason, value,
-                                      line=line)
-                bad_rows.append((record, col, reason, value))
-            if table.num_rows:
-                writer.write_table(table)
+        for batch, done in _read_ahead(source, ctx, consumed):
+            if batch is not None and batch.num_rows:
+                fr.records += batch.num_rows
+                table, bad = _finalize(con, batch, fr.ingest_id, options)
+                for record, col, reason, value in bad:
+                    if on_error == "stop":
+                        line = source.locate_lines(ctx, [record]).get(record)
+                        raise IngestError(str(path), record, source.field_label(col), reason,
+                                          value, line=line)
+                    bad_rows.append((record, col, reason, value))
+                if table.num_rows:
+                    writer.write_table(table)
+            if progress is not None and done:
+                progress(done)
     finally:
         writer.close()
+        con.close()
     # Records the adapter itself rejected were never in a batch: count them as records too.
     fr.records += len(ctx.rejects)
     lines = source.locate_lines(ctx, [r for r, *_ in bad_rows]) if bad_rows else {}
@@ -217,10 +241,66 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
     return rejects
 
 
+def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
+                ) -> Iterator[tuple[pa.RecordBatch | None, int]]:
+    """The adapter's batches, read in a background thread up to :data:`READ_AHEAD` ahead.
+
+    Yields ``(batch, bytes consumed when it was read)`` in the adapter's order, then ``(None,
+    bytes consumed at the end)``. An exception of the adapter is raised here after the batches
+    read before it. Progress goes through the yielded values, so the caller's callback runs in
+    the caller's thread. When the caller stops early (an error in the pipeline), the thread is
+    told to stop and the adapter's iterator is closed, which closes its files.
+    """
+    handover: queue.Queue[tuple[Any, int]] = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handover.put((item, consumed[0]), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        batches = source.read(ctx)
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            put(exc)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name=f"swarmscope-read-{ctx.path.name}",
+                              daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, done = handover.get()
+            if isinstance(item, BaseException):
+                raise item
+            if item is _END:
+                yield None, done
+                return
+            yield item, done
+    finally:
+        stop.set()
+        thread.join()
+
+
+_END = object()
+
+
 def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: str,
-              options: SourceOptions, source: Source
-              ) -> tuple[pa.Table, list[tuple[int, str, str, Any]]]:
-    """Parse times, validate, derive columns. Returns good rows and (record, col, reason, value)."""
+              options: SourceOptions) -> tuple[pa.Table, list[tuple[int, str, str, Any]]]:
+    """Parse times, validate, derive columns. Returns good rows (final form: all columns of
+    the actions table) and (record, col, reason, value) of the bad ones."""
     n = batch.num_rows
     raw_ts = batch.column("ts")
     ts = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
@@ -234,8 +314,10 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
         checks.append((col, pc.fill_null(empty, True), f"missing {col}"))
     ts_null = pc.is_null(ts)
     checks.append(("ts", ts_null, "missing or unparseable timestamp"))
+    any_bad = False
     for col, mask, reason in checks:
         if pc.any(mask).as_py():
+            any_bad = True
             idx = pc.indices_nonzero(mask).to_pylist()
             src = raw_ts if col == "ts" else batch.column(col)
             for i in idx:
@@ -248,18 +330,17 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
                 bad.append((records[i].as_py(), col, why, value))
             invalid = pc.or_(invalid, mask)
     bad.sort(key=lambda b: b[0])
-    keep = pc.invert(invalid)
     cols = {name: batch.column(name) for name in batch.schema.names}
     cols["ts"] = ts
-    table = pa.table(cols).filter(keep)
-    links = _normalize_links(table.column("urls"))
-    tbl = table.append_column("links", links)  # noqa: F841 - scanned by duckdb by name
+    table = pa.table(cols)
+    if any_bad:
+        table = table.filter(pc.invert(invalid))
+    tbl = table.append_column("links", _normalize_links(table.column("urls")))  # noqa: F841
     names = [f.name for f in ACTIONS_SCHEMA]
     exprs = []
     for name in names:
         if name == "text_key":
-            # computed for the whole ingest at once in _dedupe_and_stage (one parallel pass)
-            exprs.append("NULL::VARCHAR AS text_key")
+            exprs.append(f"{TEXT_KEY_SQL} AS text_key")
         elif name == "ingest_id":
             exprs.append(f"'{ingest_id}' AS ingest_id")
         elif name == "ts":
@@ -311,13 +392,15 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
     else:
         existing = "(SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS action_id WHERE false)"
     # Fast path: ids unique within the ingest and new to the case (the common case) need no
-    # window function; otherwise mark the first occurrence of each key once, materialised.
+    # window function and no rewrite (these two queries read the key columns only); otherwise
+    # mark the first occurrence of each key once, materialised.
     internal_dups = con.execute(
         f"SELECT count(*) - count(DISTINCT (platform, action_id)) FROM {new}").fetchall()[0][0]
     overlap = con.execute(
         f"SELECT count(*) FROM {new} n SEMI JOIN {existing} e "
         f"ON n.platform = e.platform AND n.action_id = e.action_id").fetchall()[0][0]
-    if internal_dups == 0 and overlap == 0:
+    all_new = internal_dups == 0 and overlap == 0
+    if all_new:
         con.execute(f"CREATE TEMP VIEW marked AS SELECT *, true AS keep FROM {new}")
     else:
         con.execute(f"""
@@ -338,9 +421,13 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
         fr.added, fr.duplicates = counts.get(fr.ingest_id, (0, 0))
     if report.added == 0:
         return
+    with_rows = [p for p in staged if pq.ParquetFile(p).metadata.num_rows]
+    if all_new and len(with_rows) == 1:
+        # The staged rows are final (derived columns included): the file is the part.
+        txn.add_part("actions", with_rows[0])
+        return
     part = txn.stage_path("actions.parquet")
-    cols = ", ".join(f"{TEXT_KEY_SQL} AS text_key" if f.name == "text_key" else f'"{f.name}"'
-                     for f in ACTIONS_SCHEMA)
+    cols = ", ".join(f'"{f.name}"' for f in ACTIONS_SCHEMA)
     con.execute(f"""
         COPY (SELECT {cols} FROM marked WHERE keep)
         TO '{part}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)
