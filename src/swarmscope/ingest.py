@@ -59,7 +59,7 @@ from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
 from .text import TEXT_KEY_SQL
-from .timeparse import parse_timestamps
+from .timeparse import TS_TYPE, parse_timestamps, timestamp_sql
 from .urls import normalize_url
 
 #: (file index, bytes of that file consumed so far, size of that file)
@@ -303,7 +303,25 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
     the actions table) and (record, col, reason, value) of the bad ones."""
     n = batch.num_rows
     raw_ts = batch.column("ts")
-    ts = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
+    # The derived columns come from one statement that reads only the columns it needs: the
+    # other columns (``extra`` above all, often the widest) go from the batch to the Parquet
+    # writer without a copy. Text times are parsed in the same statement; numbers and typed
+    # timestamps (rarer) by parse_timestamps, which handles their types.
+    if pa.types.is_string(raw_ts.type):
+        ts_in, ts_sql = raw_ts, timestamp_sql("ts", options.ts_format, options.tz, options.ts_unit)
+    else:
+        ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
+        ts_sql = "ts"
+    derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
+        [ts_in, _normalize_links(batch.column("urls")), batch.column("text")],
+        names=["ts", "links", "text"])
+    derived = con.sql(
+        f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
+        # drop URLs that did not normalise and repeats, keeping first-seen order
+        "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
+        f"{TEXT_KEY_SQL} AS text_key FROM derive"
+    ).to_arrow_table()
+    ts = derived.column("ts").cast(TS_TYPE)
     invalid = pa.array([False] * n)
     bad: list[tuple[int, str, str, Any]] = []
     records = batch.column("record")
@@ -330,29 +348,20 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
                 bad.append((records[i].as_py(), col, why, value))
             invalid = pc.or_(invalid, mask)
     bad.sort(key=lambda b: b[0])
-    cols = {name: batch.column(name) for name in batch.schema.names}
-    cols["ts"] = ts
-    table = pa.table(cols)
+    columns = []
+    for f in ACTIONS_SCHEMA:
+        if f.name == "ts":
+            columns.append(ts)
+        elif f.name in ("links", "text_key"):
+            columns.append(derived.column(f.name))
+        elif f.name == "ingest_id":
+            columns.append(pa.array([ingest_id] * n, pa.string()))
+        else:
+            columns.append(batch.column(f.name))
+    table = pa.Table.from_arrays(columns, names=ACTIONS_SCHEMA.names)
     if any_bad:
         table = table.filter(pc.invert(invalid))
-    tbl = table.append_column("links", _normalize_links(table.column("urls")))  # noqa: F841
-    names = [f.name for f in ACTIONS_SCHEMA]
-    exprs = []
-    for name in names:
-        if name == "text_key":
-            exprs.append(f"{TEXT_KEY_SQL} AS text_key")
-        elif name == "ingest_id":
-            exprs.append(f"'{ingest_id}' AS ingest_id")
-        elif name == "ts":
-            exprs.append("ts::TIMESTAMPTZ AS ts")
-        elif name == "links":
-            # drop URLs that did not normalise and repeats, keeping first-seen order
-            exprs.append("list_filter(links, lambda x, i: x IS NOT NULL "
-                         "AND list_position(links, x) = i) AS links")
-        else:
-            exprs.append(f'"{name}"')
-    result = con.sql(f"SELECT {', '.join(exprs)} FROM tbl").to_arrow_table()
-    return result.cast(ACTIONS_SCHEMA), bad
+    return table.cast(ACTIONS_SCHEMA), bad
 
 
 @functools.lru_cache(maxsize=500_000)
