@@ -131,14 +131,20 @@ class Layout:
             default = EMPTY_LIST if col in LIST_COLUMNS else NULL
             select.append(f"{self.exprs.get(col, default)} AS {col}")
         select.append(f"{RECORD_SQL} AS record")
+        steps = list(self.steps)
         if self.checks:
+            # The index of the first failed check is computed once, in a step of its own: the
+            # conditions (some parse JSON) are evaluated for every row, and written in both
+            # CASEs below they were evaluated twice.
             tests = " ".join(f"WHEN {c.failed} THEN {i}" for i, c in enumerate(self.checks))
-            values = " ".join(f"WHEN {c.failed} THEN CAST({c.value} AS VARCHAR)"
-                              for c in self.checks)
-            select.append(f"CASE {tests} END AS _check")
-            select.append(f"CASE {values} END AS _check_value")
+            steps.append({"failed_check": f"CASE {tests} END"})
+            failed = derived("failed_check")
+            values = " ".join(f"WHEN {i} THEN CAST({c.value} AS VARCHAR)"
+                              for i, c in enumerate(self.checks))
+            select.append(f"{failed} AS _check")
+            select.append(f"CASE {failed} {values} END AS _check_value")
         source = "batch"
-        for step in self.steps:
+        for step in steps:
             values = ", ".join(f"{expr} AS {derived(name)}" for name, expr in step.items())
             source = f"(SELECT *, {values} FROM {source})"  # noqa: S608 - column SQL only
         return "SELECT " + ", ".join(select) + " FROM " + source  # noqa: S608
