@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,6 +53,7 @@ from .case import Case, Transaction
 from .engine import connect, sql_list
 from .errors import IngestError, UsageError
 from .provenance import file_sha256
+from .readahead import read_ahead
 from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
@@ -252,78 +251,46 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
 
 def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
                 ) -> Iterator[tuple[pa.Table | None, int]]:
-    """The adapter's batches, read in a background thread up to :data:`READ_AHEAD` ahead.
+    """The adapter's batches, read in a background thread up to :data:`READ_AHEAD` ahead
+    (:func:`~swarmscope.readahead.read_ahead`).
 
     Consecutive batches are grouped into tables of at least :data:`GROUP_ROWS` rows (zero-copy),
     since the pipeline's cost per batch is partly fixed and adapters may yield small batches.
     Yields ``(table, bytes consumed when it was read)`` in the adapter's order, then ``(None,
-    bytes consumed at the end)``. An exception of the adapter is raised here after the batches
-    read before it. Progress goes through the yielded values, so the caller's callback runs in
-    the caller's thread. When the caller stops early (an error in the pipeline), the thread is
-    told to stop and the adapter's iterator is closed, which closes its files.
+    bytes consumed at the end)``; an exception of the adapter comes after the rows read before
+    it. Progress goes through the yielded values, so the caller's callback runs in the caller's
+    thread.
     """
-    handover: queue.Queue[tuple[Any, int]] = queue.Queue(maxsize=READ_AHEAD)
-    stop = threading.Event()
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                handover.put((item, consumed[0]), timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
+    def groups() -> Iterator[tuple[pa.Table | None, int]]:
         batches = source.read(ctx)
         pending: list[pa.RecordBatch] = []
-        rows = 0
-
-        def flush() -> bool:
-            nonlocal pending, rows
-            group, pending, rows = pending, [], 0
-            return not group or put(pa.Table.from_batches(group))
-
         try:
             for item in batches:
                 for batch in item.to_batches() if isinstance(item, pa.Table) else [item]:
                     if not batch.num_rows:
                         continue
-                    if pending and batch.schema != pending[0].schema and not flush():
-                        return
+                    if pending and batch.schema != pending[0].schema:
+                        yield pa.Table.from_batches(pending), consumed[0]
+                        pending = []
                     pending.append(batch)
-                    rows += batch.num_rows
-                    if rows >= GROUP_ROWS and not flush():
-                        return
-            if flush():
-                put(_END)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                    if sum(b.num_rows for b in pending) >= GROUP_ROWS:
+                        yield pa.Table.from_batches(pending), consumed[0]
+                        pending = []
+        except Exception:
             # the rows read before the error go first: a bad record among them comes first
-            if flush():
-                put(exc)
+            if pending:
+                yield pa.Table.from_batches(pending), consumed[0]
+            raise
         finally:
             close = getattr(batches, "close", None)
             if close is not None:
                 close()
+        if pending:
+            yield pa.Table.from_batches(pending), consumed[0]
+        yield None, consumed[0]
 
-    thread = threading.Thread(target=produce, name=f"swarmscope-read-{ctx.path.name}",
-                              daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, done = handover.get()
-            if isinstance(item, BaseException):
-                raise item
-            if item is _END:
-                yield None, done
-                return
-            yield item, done
-    finally:
-        stop.set()
-        thread.join()
-
-
-_END = object()
+    return read_ahead(groups(), READ_AHEAD, name=f"swarmscope-read-{ctx.path.name}")
 
 
 def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,

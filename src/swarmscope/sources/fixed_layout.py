@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import IngestError, UsageError
+from ..readahead import read_ahead
 from ..schema import SOURCE_COLUMNS
 from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
 from .table_stream import RECORD, RESERVED_PREFIX, csv_record_lines, open_table
@@ -186,7 +187,9 @@ class FixedLayoutSource(Source):
         sql = layout.sql()
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
-        for batch in table.batches:  # noqa: B007 - scanned by duckdb by name
+        # The CSV blocks are parsed in another thread while DuckDB maps the previous ones.
+        parsed = read_ahead(table.batches, name=f"swarmscope-parse-{ctx.path.name}")
+        for batch in parsed:  # noqa: B007 - scanned by duckdb by name
             out = con.sql(sql).to_arrow_table()
             if layout.checks:
                 yield from self._apply_checks(ctx, out, layout.checks)
