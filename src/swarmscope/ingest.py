@@ -71,6 +71,10 @@ REQUIRED = ("platform", "action_id", "account", "ts", "kind")
 #: zstd already finds their repeats.
 DICTIONARY_COLUMNS = ("platform", "kind", "ingest_id")
 
+#: Columns with min/max statistics in the staged Parquet: all but the long texts, whose
+#: statistics (truncated strings) prune nothing and cost writing time.
+STATISTICS_COLUMNS = [f.name for f in ACTIONS_SCHEMA if f.name not in ("text", "extra")]
+
 #: Rows the pipeline processes at once (at least; an adapter's batch is never split).
 GROUP_ROWS = 32_768
 
@@ -209,30 +213,31 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
 
     ctx = ReadContext(path, str(path), options, on_error=on_error, file_key=fr.sha256[:16],
                       progress=at)
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
     # zstd as for committed parts: in the usual case this file becomes the part as it is.
     writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="zstd",
-                              use_dictionary=list(DICTIONARY_COLUMNS))
+                              use_dictionary=list(DICTIONARY_COLUMNS),
+                              write_statistics=STATISTICS_COLUMNS)
     bad_rows: list[tuple[int, str, str, Any]] = []
+    # Three stages besides this thread's writing: parse (the adapter, with its own read-ahead
+    # where it has one), derive (_finalized), write; each hands over in order.
+    derived = read_ahead(_finalized(source, ctx, consumed, fr.ingest_id, options), READ_AHEAD,
+                         name=f"swarmscope-derive-{path.name}")
     try:
-        for batch, done in _read_ahead(source, ctx, consumed):
-            if batch is not None:
-                fr.records += batch.num_rows
-                table, bad = _finalize(con, batch, fr.ingest_id, options)
-                for record, col, reason, value in bad:
-                    if on_error == "stop":
-                        line = source.locate_lines(ctx, [record]).get(record)
-                        raise IngestError(str(path), record, source.field_label(col), reason,
-                                          value, line=line)
-                    bad_rows.append((record, col, reason, value))
-                if table.num_rows:
-                    writer.write_table(table)
+        for rows, table, bad, done in derived:
+            fr.records += rows
+            for record, col, reason, value in bad:
+                if on_error == "stop":
+                    line = source.locate_lines(ctx, [record]).get(record)
+                    raise IngestError(str(path), record, source.field_label(col), reason,
+                                      value, line=line)
+                bad_rows.append((record, col, reason, value))
+            if table is not None and table.num_rows:
+                writer.write_table(table)
             if progress is not None and done:
                 progress(done)
     finally:
+        derived.close()
         writer.close()
-        con.close()
     # Records the adapter itself rejected were never in a batch: count them as records too.
     fr.records += len(ctx.rejects)
     lines = source.locate_lines(ctx, [r for r, *_ in bad_rows]) if bad_rows else {}
@@ -247,6 +252,26 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
                         "value": None if value is None else str(value)[:1000]})
     rejects.sort(key=lambda r: r["record"] or 0)
     return rejects
+
+
+def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id: str,
+               options: SourceOptions
+               ) -> Iterator[tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]]:
+    """``(rows read, good rows in final form, bad records, bytes consumed)`` per group of the
+    adapter's batches (:func:`_read_ahead`), in file order."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    groups = _read_ahead(source, ctx, consumed)
+    try:
+        for group, done in groups:
+            if group is None:
+                yield 0, None, [], done
+            else:
+                table, bad = _finalize(con, group, ingest_id, options)
+                yield group.num_rows, table, bad, done
+    finally:
+        groups.close()
+        con.close()
 
 
 def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
