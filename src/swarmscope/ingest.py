@@ -3,9 +3,19 @@
 Pipeline per file: the format's source adapter parses records into source batches; this module
 parses timestamps to UTC, checks the required fields (``platform``, ``action_id``, ``account``,
 ``ts``, ``kind``), derives ``links`` (normalised URLs) and ``text_key``, and stages the rows as
-Parquet. At the end, rows whose ``(platform, action_id)`` is already in the case or repeats
-earlier in the same ingest are dropped and counted, and the rest become one new part of the
-actions table. All files of one call commit together or not at all (see :mod:`swarmscope.case`).
+Parquet, already in their final form. At the end, rows whose ``(platform, action_id)`` is already
+in the case or repeats earlier in the same ingest are dropped and counted, and the rest become
+one new part of the actions table. All files of one call commit together or not at all (see
+:mod:`swarmscope.case`).
+
+Method, and why it is fast: the adapter runs in a background thread, a few batches ahead of the
+pipeline (a bounded queue), so parsing and deriving use two cores: both spend most of their
+time in pyarrow and DuckDB, which release the GIL. Batches still reach the pipeline in file
+order, and an adapter's error reaches it after the batches before it, so the first bad record
+of the file is the one reported, as with a single thread. The derived columns are computed per
+batch in one DuckDB statement, so the staged file holds the final rows. Deduplication first
+checks, reading only the key columns, whether any staged row repeats another or one already in
+the case; usually none does, and the staged file becomes the new part without being rewritten.
 
 Bad input: with ``on_error="stop"`` (the default) the first bad record raises
 :class:`~swarmscope.errors.IngestError` naming file, record, line, field and reason, and the case
@@ -28,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,17 +53,34 @@ from .case import Case, Transaction
 from .engine import connect, sql_list
 from .errors import IngestError, UsageError
 from .provenance import file_sha256
+from .readahead import read_ahead
 from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
 from .text import TEXT_KEY_SQL
-from .timeparse import parse_timestamps
+from .timeparse import TS_TYPE, parse_timestamps, timestamp_sql
 from .urls import normalize_url
 
 #: (file index, bytes of that file consumed so far, size of that file)
 ProgressCallback = Callable[[int, int, int], None]
 
 REQUIRED = ("platform", "action_id", "account", "ts", "kind")
+
+#: Columns with few distinct values, dictionary-encoded in the staged Parquet. Dictionaries on
+#: the others (ids, texts, ``extra``) cost a third of the writing time and made the file larger:
+#: zstd already finds their repeats.
+DICTIONARY_COLUMNS = ("platform", "kind", "ingest_id")
+
+#: Columns with min/max statistics in the staged Parquet: all but the long texts, whose
+#: statistics (truncated strings) prune nothing and cost writing time.
+STATISTICS_COLUMNS = [f.name for f in ACTIONS_SCHEMA if f.name not in ("text", "extra")]
+
+#: Rows the pipeline processes at once (at least; an adapter's batch is never split).
+GROUP_ROWS = 32_768
+
+#: Source batches the adapter may read ahead of the pipeline. Two keep both threads busy (the
+#: pipeline's cost per batch varies) while memory stays flat: at most this many batches wait.
+READ_AHEAD = 2
 
 
 @dataclass
@@ -179,27 +206,37 @@ def _options_record(options: SourceOptions, on_error: str) -> dict[str, Any]:
 def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOptions,
                  on_error: str, out: Path,
                  progress: Callable[[int], None] | None) -> list[dict[str, Any]]:
+    consumed = [0]
+
+    def at(n: int) -> None:
+        consumed[0] = n  # read by the reading thread when it hands over the next batch
+
     ctx = ReadContext(path, str(path), options, on_error=on_error, file_key=fr.sha256[:16],
-                      progress=progress)
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="snappy")
+                      progress=at)
+    # zstd as for committed parts: in the usual case this file becomes the part as it is.
+    writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="zstd",
+                              use_dictionary=list(DICTIONARY_COLUMNS),
+                              write_statistics=STATISTICS_COLUMNS)
     bad_rows: list[tuple[int, str, str, Any]] = []
+    # Three stages besides this thread's writing: parse (the adapter, with its own read-ahead
+    # where it has one), derive (_finalized), write; each hands over in order.
+    derived = read_ahead(_finalized(source, ctx, consumed, fr.ingest_id, options), READ_AHEAD,
+                         name=f"swarmscope-derive-{path.name}")
     try:
-        for batch in source.read(ctx):
-            if batch.num_rows == 0:
-                continue
-            fr.records += batch.num_rows
-            table, bad = _finalize(con, batch, fr.ingest_id, options, source)
+        for rows, table, bad, done in derived:
+            fr.records += rows
             for record, col, reason, value in bad:
                 if on_error == "stop":
                     line = source.locate_lines(ctx, [record]).get(record)
-                    raise IngestError(str(path), record, source.field_label(col), reason, value,
-                                      line=line)
+                    raise IngestError(str(path), record, source.field_label(col), reason,
+                                      value, line=line)
                 bad_rows.append((record, col, reason, value))
-            if table.num_rows:
+            if table is not None and table.num_rows:
                 writer.write_table(table)
+            if progress is not None and done:
+                progress(done)
     finally:
+        derived.close()
         writer.close()
     # Records the adapter itself rejected were never in a batch: count them as records too.
     fr.records += len(ctx.rejects)
@@ -217,13 +254,95 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
     return rejects
 
 
-def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: str,
-              options: SourceOptions, source: Source
-              ) -> tuple[pa.Table, list[tuple[int, str, str, Any]]]:
-    """Parse times, validate, derive columns. Returns good rows and (record, col, reason, value)."""
+def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id: str,
+               options: SourceOptions
+               ) -> Iterator[tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]]:
+    """``(rows read, good rows in final form, bad records, bytes consumed)`` per group of the
+    adapter's batches (:func:`_read_ahead`), in file order."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    groups = _read_ahead(source, ctx, consumed)
+    try:
+        for group, done in groups:
+            if group is None:
+                yield 0, None, [], done
+            else:
+                table, bad = _finalize(con, group, ingest_id, options)
+                yield group.num_rows, table, bad, done
+    finally:
+        groups.close()
+        con.close()
+
+
+def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
+                ) -> Iterator[tuple[pa.Table | None, int]]:
+    """The adapter's batches, read in a background thread up to :data:`READ_AHEAD` ahead
+    (:func:`~swarmscope.readahead.read_ahead`).
+
+    Consecutive batches are grouped into tables of at least :data:`GROUP_ROWS` rows (zero-copy),
+    since the pipeline's cost per batch is partly fixed and adapters may yield small batches.
+    Yields ``(table, bytes consumed when it was read)`` in the adapter's order, then ``(None,
+    bytes consumed at the end)``; an exception of the adapter comes after the rows read before
+    it. Progress goes through the yielded values, so the caller's callback runs in the caller's
+    thread.
+    """
+
+    def groups() -> Iterator[tuple[pa.Table | None, int]]:
+        batches = source.read(ctx)
+        pending: list[pa.RecordBatch] = []
+        try:
+            for item in batches:
+                for batch in item.to_batches() if isinstance(item, pa.Table) else [item]:
+                    if not batch.num_rows:
+                        continue
+                    if pending and batch.schema != pending[0].schema:
+                        yield pa.Table.from_batches(pending), consumed[0]
+                        pending = []
+                    pending.append(batch)
+                    if sum(b.num_rows for b in pending) >= GROUP_ROWS:
+                        yield pa.Table.from_batches(pending), consumed[0]
+                        pending = []
+        except Exception:
+            # the rows read before the error go first: a bad record among them comes first
+            if pending:
+                yield pa.Table.from_batches(pending), consumed[0]
+            raise
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+        if pending:
+            yield pa.Table.from_batches(pending), consumed[0]
+        yield None, consumed[0]
+
+    return read_ahead(groups(), READ_AHEAD, name=f"swarmscope-read-{ctx.path.name}")
+
+
+def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
+              options: SourceOptions) -> tuple[pa.Table, list[tuple[int, str, str, Any]]]:
+    """Parse times, validate, derive columns. Returns good rows (final form: all columns of
+    the actions table) and (record, col, reason, value) of the bad ones."""
     n = batch.num_rows
     raw_ts = batch.column("ts")
-    ts = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
+    # The derived columns come from one statement that reads only the columns it needs: the
+    # other columns (``extra`` above all, often the widest) go from the batch to the Parquet
+    # writer without a copy. Text times are parsed in the same statement; numbers and typed
+    # timestamps (rarer) by parse_timestamps, which handles their types.
+    if pa.types.is_string(raw_ts.type):
+        ts_in, ts_sql = raw_ts, timestamp_sql("ts", options.ts_format, options.tz, options.ts_unit)
+    else:
+        ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
+        ts_sql = "ts"
+    derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
+        [ts_in, _normalize_links(batch.column("urls")), batch.column("text")],
+        names=["ts", "links", "text"])
+    derived = con.sql(
+        f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
+        # drop URLs that did not normalise and repeats, keeping first-seen order
+        "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
+        f"{TEXT_KEY_SQL} AS text_key FROM derive"
+    ).to_arrow_table()
+    ts = derived.column("ts").cast(TS_TYPE)
     invalid = pa.array([False] * n)
     bad: list[tuple[int, str, str, Any]] = []
     records = batch.column("record")
@@ -234,8 +353,10 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
         checks.append((col, pc.fill_null(empty, True), f"missing {col}"))
     ts_null = pc.is_null(ts)
     checks.append(("ts", ts_null, "missing or unparseable timestamp"))
+    any_bad = False
     for col, mask, reason in checks:
         if pc.any(mask).as_py():
+            any_bad = True
             idx = pc.indices_nonzero(mask).to_pylist()
             src = raw_ts if col == "ts" else batch.column(col)
             for i in idx:
@@ -248,30 +369,20 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch, ingest_id: 
                 bad.append((records[i].as_py(), col, why, value))
             invalid = pc.or_(invalid, mask)
     bad.sort(key=lambda b: b[0])
-    keep = pc.invert(invalid)
-    cols = {name: batch.column(name) for name in batch.schema.names}
-    cols["ts"] = ts
-    table = pa.table(cols).filter(keep)
-    links = _normalize_links(table.column("urls"))
-    tbl = table.append_column("links", links)  # noqa: F841 - scanned by duckdb by name
-    names = [f.name for f in ACTIONS_SCHEMA]
-    exprs = []
-    for name in names:
-        if name == "text_key":
-            # computed for the whole ingest at once in _dedupe_and_stage (one parallel pass)
-            exprs.append("NULL::VARCHAR AS text_key")
-        elif name == "ingest_id":
-            exprs.append(f"'{ingest_id}' AS ingest_id")
-        elif name == "ts":
-            exprs.append("ts::TIMESTAMPTZ AS ts")
-        elif name == "links":
-            # drop URLs that did not normalise and repeats, keeping first-seen order
-            exprs.append("list_filter(links, lambda x, i: x IS NOT NULL "
-                         "AND list_position(links, x) = i) AS links")
+    columns = []
+    for f in ACTIONS_SCHEMA:
+        if f.name == "ts":
+            columns.append(ts)
+        elif f.name in ("links", "text_key"):
+            columns.append(derived.column(f.name))
+        elif f.name == "ingest_id":
+            columns.append(pa.array([ingest_id] * n, pa.string()))
         else:
-            exprs.append(f'"{name}"')
-    result = con.sql(f"SELECT {', '.join(exprs)} FROM tbl").to_arrow_table()
-    return result.cast(ACTIONS_SCHEMA), bad
+            columns.append(batch.column(f.name))
+    table = pa.Table.from_arrays(columns, names=ACTIONS_SCHEMA.names)
+    if any_bad:
+        table = table.filter(pc.invert(invalid))
+    return table.cast(ACTIONS_SCHEMA), bad
 
 
 @functools.lru_cache(maxsize=500_000)
@@ -311,13 +422,15 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
     else:
         existing = "(SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS action_id WHERE false)"
     # Fast path: ids unique within the ingest and new to the case (the common case) need no
-    # window function; otherwise mark the first occurrence of each key once, materialised.
+    # window function and no rewrite (these two queries read the key columns only); otherwise
+    # mark the first occurrence of each key once, materialised.
     internal_dups = con.execute(
         f"SELECT count(*) - count(DISTINCT (platform, action_id)) FROM {new}").fetchall()[0][0]
     overlap = con.execute(
         f"SELECT count(*) FROM {new} n SEMI JOIN {existing} e "
         f"ON n.platform = e.platform AND n.action_id = e.action_id").fetchall()[0][0]
-    if internal_dups == 0 and overlap == 0:
+    all_new = internal_dups == 0 and overlap == 0
+    if all_new:
         con.execute(f"CREATE TEMP VIEW marked AS SELECT *, true AS keep FROM {new}")
     else:
         con.execute(f"""
@@ -338,9 +451,13 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
         fr.added, fr.duplicates = counts.get(fr.ingest_id, (0, 0))
     if report.added == 0:
         return
+    with_rows = [p for p in staged if pq.ParquetFile(p).metadata.num_rows]
+    if all_new and len(with_rows) == 1:
+        # The staged rows are final (derived columns included): the file is the part.
+        txn.add_part("actions", with_rows[0])
+        return
     part = txn.stage_path("actions.parquet")
-    cols = ", ".join(f"{TEXT_KEY_SQL} AS text_key" if f.name == "text_key" else f'"{f.name}"'
-                     for f in ACTIONS_SCHEMA)
+    cols = ", ".join(f'"{f.name}"' for f in ACTIONS_SCHEMA)
     con.execute(f"""
         COPY (SELECT {cols} FROM marked WHERE keep)
         TO '{part}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)

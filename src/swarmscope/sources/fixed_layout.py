@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import IngestError, UsageError
+from ..readahead import read_ahead
 from ..schema import SOURCE_COLUMNS
 from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
 from .table_stream import RECORD, RESERVED_PREFIX, csv_record_lines, open_table
@@ -131,14 +132,20 @@ class Layout:
             default = EMPTY_LIST if col in LIST_COLUMNS else NULL
             select.append(f"{self.exprs.get(col, default)} AS {col}")
         select.append(f"{RECORD_SQL} AS record")
+        steps = list(self.steps)
         if self.checks:
+            # The index of the first failed check is computed once, in a step of its own: the
+            # conditions (some parse JSON) are evaluated for every row, and written in both
+            # CASEs below they were evaluated twice.
             tests = " ".join(f"WHEN {c.failed} THEN {i}" for i, c in enumerate(self.checks))
-            values = " ".join(f"WHEN {c.failed} THEN CAST({c.value} AS VARCHAR)"
-                              for c in self.checks)
-            select.append(f"CASE {tests} END AS _check")
-            select.append(f"CASE {values} END AS _check_value")
+            steps.append({"failed_check": f"CASE {tests} END"})
+            failed = derived("failed_check")
+            values = " ".join(f"WHEN {i} THEN CAST({c.value} AS VARCHAR)"
+                              for i, c in enumerate(self.checks))
+            select.append(f"{failed} AS _check")
+            select.append(f"CASE {failed} {values} END AS _check_value")
         source = "batch"
-        for step in self.steps:
+        for step in steps:
             values = ", ".join(f"{expr} AS {derived(name)}" for name, expr in step.items())
             source = f"(SELECT *, {values} FROM {source})"  # noqa: S608 - column SQL only
         return "SELECT " + ", ".join(select) + " FROM " + source  # noqa: S608
@@ -180,7 +187,9 @@ class FixedLayoutSource(Source):
         sql = layout.sql()
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
-        for batch in table.batches:  # noqa: B007 - scanned by duckdb by name
+        # The CSV blocks are parsed in another thread while DuckDB maps the previous ones.
+        parsed = read_ahead(table.batches, name=f"swarmscope-parse-{ctx.path.name}")
+        for batch in parsed:  # noqa: B007 - scanned by duckdb by name
             out = con.sql(sql).to_arrow_table()
             if layout.checks:
                 yield from self._apply_checks(ctx, out, layout.checks)
@@ -229,7 +238,7 @@ class FixedLayoutSource(Source):
 
 
 def _whole(table: pa.Table) -> Iterator[pa.RecordBatch]:
-    """One batch per mapped input batch: DuckDB keeps the input's chunks (one per 1 MiB CSV
-    block), and the ingest pipeline pays a fixed cost per batch."""
+    """The mapped rows as they are: DuckDB keeps the input's chunks (one per 1 MiB CSV block),
+    and the ingest pipeline groups consecutive batches again without copying them."""
     if table.num_rows:
-        yield from table.combine_chunks().to_batches()
+        yield from table.to_batches()

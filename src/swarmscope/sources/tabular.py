@@ -40,6 +40,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import IngestError, UsageError
+from ..readahead import read_ahead
 from ..schema import SOURCE_COLUMNS
 from .base import BATCH_ROWS, LIST_COLUMNS, ReadContext, RowBatcher, Source
 from .compression import open_input
@@ -157,7 +158,8 @@ class _MappedTabular(Source):
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
         offset = 0
-        for raw in batches:
+        # The input is parsed in another thread while DuckDB maps the previous batch.
+        for raw in read_ahead(batches, name=f"swarmscope-parse-{ctx.path.name}"):
             n = raw.num_rows
             if n == 0:
                 continue

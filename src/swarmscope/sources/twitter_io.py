@@ -54,12 +54,13 @@ def bracket_list_sql(expr: str, strip: str = "") -> str:
               f"lambda e: e[2:-2])")
     bare = (f"list_transform(string_split(trim({x}, '[]'), ','), "
             f"lambda e: trim(e))")
-    items = (f"CASE WHEN {expr} IS NULL OR {x} IN ('', '[]') THEN []::VARCHAR[] "
-             f"WHEN starts_with({x}, '[') AND regexp_matches({x}, '^\\[\\s*[''\"]') "
+    items = (f"CASE WHEN starts_with({x}, '[') AND regexp_matches({x}, '^\\[\\s*[''\"]') "
              f"THEN {quoted} ELSE {bare} END")
     if strip:
         items = f"list_transform({items}, lambda e: ltrim(e, {literal(strip)}))"
-    return f"list_filter({items}, lambda e: e IS NOT NULL AND e <> '')"
+    # empty values (most rows of most list columns) skip the lambdas
+    return (f"CASE WHEN {expr} IS NULL OR {x} IN ('', '[]') THEN []::VARCHAR[] "
+            f"ELSE list_filter({items}, lambda e: e IS NOT NULL AND e <> '') END")
 
 
 class TwitterIOSource(FixedLayoutSource):

@@ -188,11 +188,12 @@ def entity_list_sql(expr: str, keys: tuple[str, ...], strip: str = "") -> str:
             f"ELSE e->>'$' END")
     if strip:
         item = f"ltrim({item}, {literal(strip)})"
-    items = (f"CASE WHEN {expr} IS NULL OR {x} IN ('', '[]') THEN []::VARCHAR[] "
-             f"WHEN {_is_json_list(x)} "
-             f"THEN list_transform(CAST(json({x}) AS JSON[]), lambda e: {item}) "
-             f"ELSE []::VARCHAR[] END")
-    return f"list_filter({items}, lambda e: e IS NOT NULL AND e <> '')"
+    items = f"list_transform(CAST(json({x}) AS JSON[]), lambda e: {item})"
+    # empty values skip the JSON parsing and the lambdas
+    return (f"CASE WHEN {expr} IS NULL OR {x} IN ('', '[]') THEN []::VARCHAR[] "
+            f"WHEN {_is_json_list(x)} "
+            f"THEN list_filter({items}, lambda e: e IS NOT NULL AND e <> '') "
+            f"ELSE []::VARCHAR[] END")
 
 
 def _is_json_list(x: str) -> str:
