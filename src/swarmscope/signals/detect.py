@@ -67,7 +67,7 @@ from .clusters import leiden_clusters
 from .coaction import DEFAULT_MAX_NEIGHBOURS, aggregate_pairs, prepare_events
 from .neardup import text_families
 from .parity import cnt_network, coortweet_network
-from .partners import DEFAULT_TAU, partner_test
+from .partners import DEFAULT_TAU, empty_partner_tests, partner_test
 from .significance import score_pairs
 
 DEFAULT_BEHAVIOURS = ("repost", "quote", "reply", "link", "hashtag", "text", "neartext", "edit")
@@ -345,12 +345,8 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, seen
     con.register("membership", membership)
     n_beh = max(1, len(names))
     if partner_tests is None:
-        partner_tests = pa.table({"behaviour": pa.array([], pa.string()),
-                                  "account": pa.array([], pa.string()),
-                                  "candidate_partners": pa.array([], pa.int64()),
-                                  "strong_partners": pa.array([], pa.int64()),
-                                  "expected_strong": pa.array([], pa.float64()),
-                                  "q_partners": pa.array([], pa.float64())})
+        partner_tests = empty_partner_tests().add_column(0, "behaviour",
+                                                         pa.nulls(0, pa.string()))
     con.register("ptests", partner_tests)
     # Two account-level tests per behaviour (the best edge, the number of strong partners),
     # Bonferroni over both and over the behaviours.

@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import pdtrc
 
+from ..arrowbuf import to_numpy
 from .significance import benjamini_hochberg
 
 DEFAULT_TAU = 0.001
@@ -51,12 +52,12 @@ def partner_test(scored: pa.Table, candidates: pa.Table, n_accounts: int,
     account of ``scored``; ``n_accounts`` how many accounts have a candidate partner at all (the
     number of hypotheses: accounts without a strong partner have ``p = 1``).
     """
-    p = scored.column("p_value").to_numpy(zero_copy_only=False)
+    p = to_numpy(scored.column("p_value"))
     strong = p <= tau
     ends = np.concatenate([scored.column("a").to_numpy(zero_copy_only=False)[strong],
                            scored.column("b").to_numpy(zero_copy_only=False)[strong]])
     if not len(ends):
-        return _empty()
+        return empty_partner_tests()
     names, counts = np.unique(ends.astype(object), return_counts=True)
     cand = dict(zip(candidates.column("account").to_pylist(),
                     candidates.column("candidate_partners").to_pylist(), strict=True))
@@ -74,7 +75,8 @@ def partner_test(scored: pa.Table, candidates: pa.Table, n_accounts: int,
     })
 
 
-def _empty() -> pa.Table:
+def empty_partner_tests() -> pa.Table:
+    """The result of :func:`partner_test` with no rows."""
     return pa.table({"account": pa.array([], pa.string()),
                      "candidate_partners": pa.array([], pa.int64()),
                      "strong_partners": pa.array([], pa.int64()),
