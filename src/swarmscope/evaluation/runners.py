@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from ..case import Case
+from ..signals.detect import ACCOUNT_TESTS_PER_BEHAVIOUR
 
 
 @dataclass
@@ -118,23 +119,24 @@ def behaviour_parts(edges: pa.Table, params: dict, partner_tests: pa.Table | Non
     and alpha as the combined score, so the parts' flags add up to the combined flags."""
     names = list(params.get("behaviours", []))
     alpha = float(params.get("alpha", 0.01))
-    n_tests = 2 * max(1, len(names))  # two account-level tests per behaviour
+    n_tests = ACCOUNT_TESTS_PER_BEHAVIOUR * max(1, len(names))
     best: dict[str, dict[str, float]] = {b: {} for b in names}
+
+    def keep_min(beh: str, account: str, q: float) -> None:
+        d = best.setdefault(beh, {})
+        if q < d.get(account, 2.0):
+            d[account] = q
+
     cols = edges.select(["behaviour", "a", "b", "q_value"]).to_pydict()
     for beh, a, b, q in zip(cols["behaviour"], cols["a"], cols["b"], cols["q_value"],
                             strict=True):
-        if q is None:
-            continue
-        d = best.setdefault(beh, {})
-        for x in (a, b):
-            if q < d.get(x, 2.0):
-                d[x] = q
+        if q is not None:
+            keep_min(beh, a, q)
+            keep_min(beh, b, q)
     if partner_tests is not None:
         pt = partner_tests.select(["behaviour", "account", "q_partners"]).to_pydict()
         for beh, x, q in zip(pt["behaviour"], pt["account"], pt["q_partners"], strict=True):
-            d = best.setdefault(beh, {})
-            if q < d.get(x, 2.0):
-                d[x] = q
+            keep_min(beh, x, q)
     parts = {}
     for beh, d in best.items():
         adj = {a: min(1.0, q * n_tests) for a, q in d.items()}

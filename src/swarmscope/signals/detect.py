@@ -70,6 +70,10 @@ from .parity import cnt_network, coortweet_network
 from .partners import DEFAULT_TAU, empty_partner_tests, partner_test
 from .significance import score_pairs
 
+#: account-level tests per behaviour (best edge, number of strong partners): the Bonferroni
+#: factor of an account's score is this times the number of behaviours
+ACCOUNT_TESTS_PER_BEHAVIOUR = 2
+
 DEFAULT_BEHAVIOURS = ("repost", "quote", "reply", "link", "hashtag", "text", "neartext", "edit")
 MODES = ("significance", "coortweet", "cnt")
 
@@ -350,7 +354,8 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, seen
     con.register("ptests", partner_tests)
     # Two account-level tests per behaviour (the best edge, the number of strong partners),
     # Bonferroni over both and over the behaviours.
-    best_q = f"least(1.0, least(min(e.q_value), coalesce(min(pt.q_partners), 1.0)) * {2 * n_beh})"
+    best_q = (f"least(1.0, least(min(e.q_value), coalesce(min(pt.q_partners), 1.0))"
+              f" * {ACCOUNT_TESTS_PER_BEHAVIOUR * n_beh})")
     score_expr = (f"least(300.0, -log10(greatest({best_q}, 1e-300)))"
                   if mode == "significance" else "sum(e.n_objects)::DOUBLE")
     flag_expr = (f"{best_q} <= {float(alpha)}"
