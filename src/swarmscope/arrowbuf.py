@@ -15,6 +15,8 @@ Example::
     [3, 4]
     >>> from_numpy(np.array([True, False, True])).to_pylist()
     [True, False, True]
+    >>> repeat_string("repost", 2).to_pylist()
+    ['repost', 'repost']
 """
 
 from __future__ import annotations
@@ -57,3 +59,12 @@ def to_numpy(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def scalar_of(values: np.ndarray) -> pa.Scalar:
     """The first element of a NumPy array as an Arrow scalar (for ``fill_null`` and friends)."""
     return from_numpy(values[:1])[0]
+
+
+def repeat_string(value: str, n: int) -> pa.Array:
+    """A string array of ``n`` copies of ``value``, built from buffers (``pa.scalar`` on a Python
+    string would import pandas)."""
+    data = value.encode()
+    offsets = np.arange(n + 1, dtype=np.int32) * len(data)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets),
+                                                  pa.py_buffer(data * n)])

@@ -54,7 +54,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import __version__
-from ..arrowbuf import from_numpy, scalar_of
+from ..arrowbuf import from_numpy, repeat_string, scalar_of
 from ..behaviours import behaviour_sql, get_behaviour
 from ..case import Case
 from ..engine import sql_literal
@@ -258,7 +258,7 @@ def _significance_edges(eng: Engine, con: duckdb.DuckDBPyConnection, beh: str, w
     n_accounts = int(eng.scalar(
         "SELECT count(*) FROM (SELECT a_id FROM pair_keys UNION SELECT b_id FROM pair_keys) u"))
     acct = partner_test(scored, candidates, n_accounts)
-    acct = acct.add_column(0, "behaviour", pa.repeat(pa.scalar(beh, pa.string()), acct.num_rows))
+    acct = acct.add_column(0, "behaviour", repeat_string(beh, acct.num_rows))
     con.register("scored", scored)
     tbl = con.sql(f"""
         SELECT {sql_literal(beh)} AS behaviour, a, b, n_objects, n_events, first_ts, last_ts,

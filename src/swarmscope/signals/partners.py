@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.special import pdtrc
 
-from ..arrowbuf import to_numpy
+from ..arrowbuf import from_numpy, to_numpy
 from .significance import benjamini_hochberg
 
 DEFAULT_TAU = 0.001
@@ -52,34 +53,37 @@ def partner_test(scored: pa.Table, candidates: pa.Table, n_accounts: int,
     account of ``scored``; ``n_accounts`` how many accounts have a candidate partner at all (the
     number of hypotheses: accounts without a strong partner have ``p = 1``).
     """
-    p = to_numpy(scored.column("p_value"))
-    strong = p <= tau
-    ends = np.concatenate([scored.column("a").to_numpy(zero_copy_only=False)[strong],
-                           scored.column("b").to_numpy(zero_copy_only=False)[strong]])
+    strong = from_numpy(to_numpy(scored.column("p_value")) <= tau)
+    # Arrow kernels, not NumPy on strings: converting string columns to Python
+    # objects is slow and makes pyarrow import pandas (see swarmscope.arrowbuf).
+    ends = pa.chunked_array([*scored.column("a").filter(strong).chunks,
+                             *scored.column("b").filter(strong).chunks], pa.string())
     if not len(ends):
         return empty_partner_tests()
-    names, counts = np.unique(ends.astype(object), return_counts=True)
-    cand = dict(zip(candidates.column("account").to_pylist(),
-                    candidates.column("candidate_partners").to_pylist(), strict=True))
-    m = np.array([cand[n] for n in names], dtype=np.float64)
+    vc = pc.value_counts(ends)
+    order = pc.sort_indices(vc.field("values"))
+    names = vc.field("values").take(order)
+    counts = to_numpy(vc.field("counts").take(order))
+    at = pc.index_in(names, value_set=candidates.column("account"))
+    m = to_numpy(candidates.column("candidate_partners").take(at)).astype(np.float64)
     lam = tau * m
     p_acc = pdtrc(counts - 1, lam)
     q_acc = benjamini_hochberg(p_acc, m=max(n_accounts, len(p_acc)))
     return pa.table({
-        "account": pa.array(names.tolist(), pa.string()),
-        "candidate_partners": pa.array(m.astype(np.int64)),
-        "strong_partners": pa.array(counts.astype(np.int64)),
-        "expected_strong": pa.array(lam, pa.float64()),
-        "p_partners": pa.array(p_acc, pa.float64()),
-        "q_partners": pa.array(q_acc, pa.float64()),
+        "account": names,
+        "candidate_partners": from_numpy(m.astype(np.int64)),
+        "strong_partners": from_numpy(counts.astype(np.int64)),
+        "expected_strong": from_numpy(lam),
+        "p_partners": from_numpy(np.asarray(p_acc, dtype=np.float64)),
+        "q_partners": from_numpy(np.asarray(q_acc, dtype=np.float64)),
     })
 
 
 def empty_partner_tests() -> pa.Table:
     """The result of :func:`partner_test` with no rows."""
-    return pa.table({"account": pa.array([], pa.string()),
-                     "candidate_partners": pa.array([], pa.int64()),
-                     "strong_partners": pa.array([], pa.int64()),
-                     "expected_strong": pa.array([], pa.float64()),
-                     "p_partners": pa.array([], pa.float64()),
-                     "q_partners": pa.array([], pa.float64())})
+    # From the schema, not from Python lists: converting Python objects (even an empty list)
+    # makes pyarrow import pandas (see swarmscope.arrowbuf).
+    return pa.Table.from_batches([], pa.schema([
+        ("account", pa.string()), ("candidate_partners", pa.int64()),
+        ("strong_partners", pa.int64()), ("expected_strong", pa.float64()),
+        ("p_partners", pa.float64()), ("q_partners", pa.float64())]))
