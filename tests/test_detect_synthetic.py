@@ -93,3 +93,18 @@ def test_planted_coaction_operations_are_flagged(planted):
             ids = [clusters[a] for a in m & flagged]
             top = max(set(ids), key=ids.count)
             assert ids.count(top) >= 0.8 * len(ids), f"{op} is split over clusters {set(ids)}"
+
+
+@pytest.mark.parametrize("mode", ["significance", "cnt"])
+def test_detection_does_not_import_pandas(planted, mode):
+    """pandas costs 0.3-0.5 s of CPU to import; a process that only detects never pays it."""
+    import subprocess
+    import sys
+
+    case, _ = planted
+    code = ("import sys; from swarmscope.signals.detect import detect; "
+            f"r = detect(sys.argv[1], mode={mode!r}, write=False); "
+            "assert r.edges.num_rows; print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(case.path)], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -67,6 +67,11 @@ class Behaviour:
     #: post is not a co-actor of its reposters (see :func:`behaviour_sql`); the behaviour's own
     #: rows are then its sources
     authored: bool = False
+    #: the projection has a sixth column ``item``: each object groups several items (a
+    #: near-duplicate family groups texts), and two actions on the *same* item are not paired
+    #: (they are that item's co-action, which another behaviour counts: identical texts are
+    #: ``text``'s), so the behaviour sees only the variation between items
+    items: bool = False
 
     @property
     def source_sql(self) -> str | None:
@@ -147,12 +152,14 @@ _BUILTIN = [
     Behaviour(
         "neartext", "posted near-duplicate text (same MinHash/LSH text family)",
         # text_families is computed by swarmscope.signals.neardup before this behaviour runs
-        "SELECT a.account, 'family:' || f.family AS object, a.ts, a.platform, a.action_id "
+        "SELECT a.account, 'family:' || f.family AS object, a.ts, a.platform, a.action_id, "
+        "a.text_key AS item "
         "FROM actions a JOIN text_families f ON f.text_key = a.text_key "
         "WHERE a.kind IN ('post', 'reply', 'quote', 'comment') AND f.family_size > 1",
         requires=("text_families",),
         default_window=3600.0,
         authored=True,
+        items=True,
     ),
     Behaviour(
         "edit", "edited the same wiki page",
@@ -203,27 +210,21 @@ def get_behaviour(name: str) -> Behaviour:
     return known[name]
 
 
-def behaviour_sql(names: str | list[str], without_authors: bool = False) -> str:
+def behaviour_sql(names: str | list[str], with_items: bool = False) -> str:
     """SQL of one behaviour, or the union of several (with a ``behaviour`` column).
 
-    With ``without_authors``, behaviours whose objects are ``authored`` leave out the first
-    action on each object (ties broken by account, platform and action id): the post that
-    first carried a text or a link is where the others copied it from, the analogue of the
-    original of a repost, not a co-action. Explanations use it to show the events the
-    significance mode paired (which keeps the author as an action but pairs it with nobody,
-    ``prepare_events(skip_authors=True)``); peer parity modes keep it, as their tools do.
+    With ``with_items`` the relation has a seventh column, ``item`` (NULL for behaviours without
+    items, see :attr:`Behaviour.items`), for the co-action engine to leave same-item actions
+    unpaired.
     """
     if isinstance(names, str):
         names = [names]
     parts = []
     for n in names:
         b = get_behaviour(n)
-        rows = f"SELECT account, object, ts, platform, action_id FROM ({b.sql}) AS p"
-        if without_authors and b.authored:
-            rows = ("SELECT account, object, ts, platform, action_id FROM ("
-                    "SELECT account, object, ts, platform, action_id, row_number() OVER ("
-                    "PARTITION BY object ORDER BY ts, account, platform, action_id) AS nth "
-                    f"FROM ({b.sql}) AS p) AS r WHERE nth > 1")
-        parts.append(f"SELECT '{b.name}' AS behaviour, account, object, ts, platform, action_id "
-                     f"FROM ({rows}) AS q")
+        item = ""
+        if with_items:
+            item = ", item" if b.items else ", CAST(NULL AS VARCHAR) AS item"
+        parts.append(f"SELECT '{b.name}' AS behaviour, account, object, ts, platform, action_id"
+                     f"{item} FROM ({b.sql}) AS q")
     return " UNION ALL ".join(parts)

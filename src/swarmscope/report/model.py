@@ -538,13 +538,13 @@ class _Builder:
         if len(accounts) < 2 or not pairs:
             return {}
         wanted = sorted({p["behaviour"] for p in pairs})
-        self.evidence_skipped = [b for b in wanted if not _explainable(b)]
+        self.evidence_skipped = [b for b in wanted if not _explainable(b, self.case)]
         tables = []
         try:
             # One call per behaviour: explain_members cannot yet combine behaviours whose
             # windows differ (its window_s column changes type with the window).
             for b in wanted:
-                if not _explainable(b):
+                if not _explainable(b, self.case):
                     continue
                 t = explain_members(self.case, accounts, behaviours=[b])
                 if t.num_rows:
@@ -601,7 +601,7 @@ class _Builder:
                 "times, the lag, the action ids and the ingested file and record each came from.")
         if skipped:
             text += (" Events of derived behaviours (" + ", ".join(skipped) +
-                     ") are not listed: explain cannot recompute them yet.")
+                     ") are not listed: the tables they derive from are not in the case.")
         d.blocks.append(note(text))
         d.blocks.append(m.table(f"{key}-evidence", from_rows(
             ["behaviour", "object", "first account", "first at (UTC)", "second account",
@@ -1014,9 +1014,11 @@ class _Builder:
         }
 
 
-def _explainable(behaviour: str) -> bool:
+def _explainable(behaviour: str, case: Case) -> bool:
+    """Events can be recomputed when the tables the behaviour derives from are in the case (the
+    detection publishes ``text_families`` for ``neartext``)."""
     try:
-        return not get_behaviour(behaviour).requires
+        return set(get_behaviour(behaviour).requires) <= set(case.tables())
     except (SwarmscopeError, KeyError):
         return False
 

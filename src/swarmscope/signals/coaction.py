@@ -69,7 +69,7 @@ DEFAULT_MAX_NEIGHBOURS = 50
 def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, window: float,
                    max_neighbours: int | None = DEFAULT_MAX_NEIGHBOURS,
                    with_ids: bool = False, with_ranks: bool = False,
-                   skip_authors: bool = False) -> None:
+                   skip_authors: bool = False, items: bool = False) -> None:
     """Create the co-action tables from the behaviour relation ``source`` (columns
     ``behaviour, account, object, ts, platform, action_id``; one behaviour per call; a table or
     a view):
@@ -85,7 +85,9 @@ def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, wind
 
     With ``skip_authors`` the first action on each object (its author: the post that first
     carried a text or link) pairs with nobody, while it still counts as an action (see
-    :func:`swarmscope.behaviours.behaviour_sql`).
+    :attr:`swarmscope.behaviours.Behaviour.authored`). With ``items`` the source has an ``item``
+    column and two actions on the same item are not paired (see
+    :attr:`swarmscope.behaviours.Behaviour.items`).
 
     Integers keep the join and the aggregations over tens of millions of events cheap.
     """
@@ -102,7 +104,8 @@ def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, wind
         ties = ", s.platform, s.action_id"
     else:
         # Only the columns the integer events need, read once (``source`` may be a view).
-        eng.create_table("ev_src", f"SELECT account, object, ts FROM {source}")
+        eng.create_table("ev_src", f"SELECT account, object, ts{', item' if items else ''} "
+                                   f"FROM {source}")
         base = "ev_src"
         # Ties in (time, account) need no further key here: such actions carry identical
         # (object, account, time), so any order of them gives the same integer events.
@@ -118,13 +121,14 @@ def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, wind
     # rn orders each object's actions by (time, account, ...); last_rn is the last rank inside
     # the window, i.e. the number of the object's actions at most ``window`` after this one,
     # which needs no rank and so runs in the same SELECT as rn.
+    item = ", item" if items else ""
     eng.create_table("ev", f"""
-        SELECT oid, aid, t{rid.replace("s.", "")},
+        SELECT oid, aid, t{rid.replace("s.", "")}{item},
                row_number() OVER (PARTITION BY oid ORDER BY t, aid{ties}) AS rn,
                count(*) OVER (PARTITION BY oid ORDER BY t
                               RANGE BETWEEN UNBOUNDED PRECEDING AND {w_us} FOLLOWING) AS last_rn
         FROM (
-            SELECT o.oid, a.aid, epoch_us(s.ts) AS t{rid}{ties}
+            SELECT o.oid, a.aid, epoch_us(s.ts) AS t{rid}{ties}{", s.item" if items else ""}
             FROM {base} s JOIN acc_ids a ON a.account = s.account
             JOIN obj_ids o ON o.object = s.object
         ) AS s
@@ -137,12 +141,12 @@ def prepare_events(engine: Engine | duckdb.DuckDBPyConnection, source: str, wind
     eng.create_table("events", f"""
         SELECT x.oid, x.aid AS ax, y.aid AS ay, x.t AS t_x, y.t AS t_y{ids}{ranks}
         FROM (
-            SELECT oid, aid, t, rn{rid.replace("s.", "")},
+            SELECT oid, aid, t, rn{rid.replace("s.", "")}{item},
                    unnest(range(rn + 1, {cap} + 1)) AS prn
             FROM ev WHERE last_rn > rn{" AND rn > 1" if skip_authors else ""}
         ) AS x
         JOIN ev AS y ON y.oid = x.oid AND y.rn = x.prn
-        WHERE x.aid <> y.aid
+        WHERE x.aid <> y.aid{" AND NOT coalesce(x.item = y.item, false)" if items else ""}
     """)
     if with_ids:
         eng.create_view("events_named", """

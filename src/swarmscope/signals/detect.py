@@ -180,8 +180,11 @@ def detect(
         families, counts["text_families"] = text_families(case)
         eng.register("text_families", families)
     for beh in names:
-        # A view: each mode reads only the columns it needs, materialising them once.
-        eng.create_view("src", behaviour_sql(beh))
+        # A view: each mode reads only the columns it needs, materialising them once. The peer
+        # modes pair every action, as their tools do; the significance mode leaves same-item
+        # actions unpaired (Behaviour.items).
+        eng.create_view("src", behaviour_sql(beh, with_items=mode == "significance"
+                                             and get_behaviour(beh).items))
         n_actions = int(eng.scalar("SELECT count(*) FROM src"))
         say(f"{beh}: {n_actions:,} actions, window {per_window[beh]:g} s")
         if n_actions == 0:
@@ -243,9 +246,10 @@ def _significance_edges(eng: Engine, con: duckdb.DuckDBPyConnection, beh: str, w
                         ) -> tuple[pa.Table, pa.Table, int, pa.Table]:
     # authors of copied texts and links are actions (the null's activity shares count them)
     # but not co-actors of their copiers
-    prepare_events(eng, "src", window, max_neighbours, skip_authors=get_behaviour(beh).authored)
+    b = get_behaviour(beh)
+    prepare_events(eng, "src", window, max_neighbours, skip_authors=b.authored, items=b.items)
     n_pairs = aggregate_pairs(eng, min_objects)
-    scored = score_pairs(eng, n_pairs, sources_sql=get_behaviour(beh).source_sql)
+    scored = score_pairs(eng, n_pairs, sources_sql=b.source_sql)
     # candidate partners (pairs with any event, tested or not) of the tested accounts
     candidates = eng.table("""
         SELECT n.account, c.candidate_partners FROM (

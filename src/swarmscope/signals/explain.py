@@ -7,8 +7,10 @@ the lag, and where each action came from: ingested file and record number);
 members co-acted within the window, with every member action on them.
 
 Events are recomputed exactly (no crowd cap) from the actions of the accounts concerned, with the
-windows recorded in the detection run (``results/detect.json``), so an explanation never depends
-on other accounts.
+windows and mode recorded in the detection run (``results/detect.json``), so an explanation never
+depends on other accounts' pairs. The one outside action it reads is the first action on each
+object of an authored behaviour (a copied text or link): the detection ranks it first and pairs
+it with nobody, and so does the explanation.
 
 Example::
 
@@ -24,7 +26,7 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 
-from ..behaviours import behaviour_sql
+from ..behaviours import behaviour_sql, get_behaviour
 from ..case import Case
 from ..engine import sql_list
 from ..errors import UsageError
@@ -59,16 +61,34 @@ def explain_members(case: Case | str | Path, accounts: list[str],
     con = case.connect()
     con.register("members_tbl", pa.table({"account": pa.array(accounts, pa.string())}))
     tables = []
-    # the same projection the detection ran on (authors of copied texts and links left out in
-    # the significance mode)
-    without_authors = _run_params(case).get("mode", "significance") == "significance"
+    # The same events the detection paired: in the significance mode the author of a copied
+    # text or link (the object's first action) pairs with nobody, and same-item actions are
+    # unpaired; the peer modes pair every action, as their tools do.
+    significance = _run_params(case).get("mode", "significance") == "significance"
     for beh, w in _windows(case, behaviours, window).items():
+        b = get_behaviour(beh)
+        skip_authors, items = significance and b.authored, significance and b.items
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE src AS
-            SELECT b.* FROM ({behaviour_sql(beh, without_authors)}) b
+            SELECT b.* FROM ({behaviour_sql(beh, with_items=items)}) b
             JOIN members_tbl m USING (account)
         """)
-        prepare_events(con, "src", w, max_neighbours=None, with_ids=True)
+        if skip_authors:
+            # The first action on each of these objects, whoever made it, so that it takes
+            # rank 1 as in the detection, which ranks all of the object's actions.
+            con.execute(f"""
+                INSERT INTO src
+                SELECT * EXCLUDE (nth) FROM (
+                    SELECT b.*, row_number() OVER (PARTITION BY b.object
+                                                   ORDER BY b.ts, b.account, b.platform,
+                                                            b.action_id) AS nth
+                    FROM ({behaviour_sql(beh, with_items=items)}) b
+                    WHERE b.object IN (SELECT object FROM src)
+                ) AS r
+                WHERE nth = 1 AND account NOT IN (SELECT account FROM members_tbl)
+            """)
+        prepare_events(con, "src", w, max_neighbours=None, with_ids=True,
+                       skip_authors=skip_authors, items=items)
         tables.append(con.sql(f"""
             SELECT e.behaviour, e.object, e.acc_x AS first_account, e.acc_y AS second_account,
                    make_timestamptz(e.t_x) AS first_ts, make_timestamptz(e.t_y) AS second_ts,
