@@ -43,7 +43,10 @@ def from_numpy(values: np.ndarray) -> pa.Array:
 def to_numpy(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A numeric Arrow column without nulls as a NumPy array (a copy)."""
     if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        if column.num_chunks == 0:  # combining no chunks would build an array from a list
+            column = pa.Array.from_buffers(column.type, 0, [None, None])
+        else:
+            column = column.combine_chunks() if column.num_chunks > 1 else column.chunk(0)
     if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
         raise TypeError(f"to_numpy: unsupported type {column.type}")
     if column.null_count:

@@ -33,8 +33,10 @@ table ``text_families`` (``text_key``, ``family``, ``family_size``).
 from __future__ import annotations
 
 import igraph as ig
+import numpy as np
 import pyarrow as pa
 
+from ..arrowbuf import from_numpy, to_numpy
 from ..case import Case
 from ..text import normalized_text_sql
 
@@ -85,37 +87,45 @@ def text_families(case: Case, num_perm: int = 24, bands: int = 8, threshold: flo
             FROM (SELECT keys, unnest(range(1, n)) AS i FROM nd_buckets WHERE n <= {int(max_bucket)})
         )
     """)
-    verified = con.sql(f"""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nd_verified AS
         SELECT c.k1, c.k2 FROM nd_cand c
         JOIN nd_sig s1 ON s1.text_key = c.k1 JOIN nd_sig s2 ON s2.text_key = c.k2
         WHERE len(list_filter(range(1, {num_perm} + 1), lambda i: s1.sig[i] = s2.sig[i]))
               >= {float(threshold)} * {num_perm}
+    """)
+    # Vertices numbered in text-key order; igraph labels the components, SQL does the rest.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE nd_vertices AS
+        SELECT text_key, row_number() OVER (ORDER BY text_key) - 1 AS v
+        FROM (SELECT k1 AS text_key FROM nd_verified UNION SELECT k2 FROM nd_verified) AS u
+    """)
+    ends = con.sql("""
+        SELECT a.v AS va, b.v AS vb FROM nd_verified e
+        JOIN nd_vertices a ON a.text_key = e.k1 JOIN nd_vertices b ON b.text_key = e.k2
     """).to_arrow_table()
-    k1 = verified.column("k1").to_pylist()
-    k2 = verified.column("k2").to_pylist()
-    keys = sorted(set(k1) | set(k2))
-    index = {k: i for i, k in enumerate(keys)}
-    g = ig.Graph(n=len(keys), edges=[(index[a], index[b]) for a, b in zip(k1, k2, strict=True)])
-    membership = g.connected_components().membership if keys else []
+    n_vertices = con.execute("SELECT count(*) FROM nd_vertices").fetchall()[0][0]
+    edge_list = np.column_stack([to_numpy(ends.column("va")), to_numpy(ends.column("vb"))])
+    g = ig.Graph(n=n_vertices, edges=edge_list)
+    membership = np.asarray(g.connected_components().membership, np.int64)
+    con.register("nd_membership", pa.table({
+        "v": from_numpy(np.arange(n_vertices, dtype=np.int64)),
+        "component": from_numpy(membership)}))
     # Family id: the smallest text key of the component, stable across runs.
-    first: dict[int, str] = {}
-    for k, m in zip(keys, membership, strict=True):
-        if m not in first or k < first[m]:
-            first[m] = k
-    sizes: dict[int, int] = {}
-    for m in membership:
-        sizes[m] = sizes.get(m, 0) + 1
-    fam = pa.table({
-        "text_key": pa.array(keys, pa.string()),
-        "family": pa.array([first[m] for m in membership], pa.string()),
-        "family_size": pa.array([sizes[m] for m in membership], pa.int64()),
-    })
+    fam = con.sql("""
+        SELECT text_key, min(text_key) OVER (PARTITION BY component) AS family,
+               count(*) OVER (PARTITION BY component) AS family_size
+        FROM nd_vertices JOIN nd_membership USING (v)
+        ORDER BY text_key
+    """).to_arrow_table()
+    con.unregister("nd_membership")
+    n_families = int(membership.max()) + 1 if len(membership) else 0
     stats = {
         "distinct_texts": con.execute("SELECT count(*) FROM nd_texts").fetchall()[0][0],
         "candidate_pairs": con.execute("SELECT count(*) FROM nd_cand").fetchall()[0][0],
-        "verified_pairs": verified.num_rows,
-        "families": len(set(membership)),
-        "texts_in_families": len(keys),
+        "verified_pairs": ends.num_rows,
+        "families": n_families,
+        "texts_in_families": fam.num_rows,
         "buckets_skipped": skipped,
     }
     return fam, stats
