@@ -40,6 +40,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
@@ -55,6 +56,9 @@ class Behaviour:
     sql: str
     #: derived tables the projection reads besides ``actions`` (computed by a signal first)
     requires: tuple[str, ...] = ()
+    #: for a behaviour with ``requires``: the behaviour whose actions those tables derive from
+    #: (near-text families from texts); the detection runs it by default when that one has data
+    derived_from: str | None = None
     #: co-action window (seconds) used when the user gives none: reposts and links spread in
     #: seconds when automated, replies to a trigger in minutes, copy-paste posting in an hour
     default_window: float = 60.0
@@ -72,6 +76,10 @@ class Behaviour:
     #: (they are that item's co-action, which another behaviour counts: identical texts are
     #: ``text``'s), so the behaviour sees only the variation between items
     items: bool = False
+
+    def runs_on(self, tables: Iterable[str]) -> bool:
+        """Whether the projection can run in a case holding ``tables`` besides ``actions``."""
+        return set(self.requires) <= set(tables)
 
     @property
     def source_sql(self) -> str | None:
@@ -157,6 +165,7 @@ _BUILTIN = [
         "FROM actions a JOIN text_families f ON f.text_key = a.text_key "
         "WHERE a.kind IN ('post', 'reply', 'quote', 'comment') AND f.family_size > 1",
         requires=("text_families",),
+        derived_from="text",
         default_window=3600.0,
         authored=True,
         items=True,

@@ -19,9 +19,10 @@ def case_info(case: Case, top: int = 5) -> dict[str, Any]:
     by_kind = con.execute(
         "SELECT kind, count(*) AS n FROM actions GROUP BY 1 ORDER BY n DESC").fetchall()
     tops: dict[str, list[tuple[str, int, int]]] = {}
+    tables = case.tables()
     if total:
         for name, b in behaviours().items():
-            if b.requires:  # derived by a signal (e.g. text families); not a plain projection
+            if not b.runs_on(tables):  # its derived tables (text families) are not computed yet
                 continue
             rows = con.execute(
                 f"SELECT object, count(*) AS n, count(DISTINCT account) AS a "

@@ -1018,7 +1018,7 @@ def _explainable(behaviour: str, case: Case) -> bool:
     """Events can be recomputed when the tables the behaviour derives from are in the case (the
     detection publishes ``text_families`` for ``neartext``)."""
     try:
-        return set(get_behaviour(behaviour).requires) <= set(case.tables())
+        return get_behaviour(behaviour).runs_on(case.tables())
     except (SwarmscopeError, KeyError):
         return False
 

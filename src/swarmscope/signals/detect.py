@@ -231,9 +231,10 @@ def detect(
 def _behaviours_with_data(eng: Engine, names: tuple[str, ...]) -> list[str]:
     out = []
     for n in names:
-        if get_behaviour(n).requires:
-            # derived behaviours run when what they derive from has data
-            if n == "neartext" and "text" in out:
+        b = get_behaviour(n)
+        if b.requires:
+            # its tables are derived first, from a behaviour that must have data
+            if b.derived_from in out:
                 out.append(n)
             continue
         if eng.scalar(f"SELECT count(*) FROM ({behaviour_sql(n)}) AS b"):
