@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["table_stream", "fixed_layout", "text_entities", "json_documents", "twitter_v2",
+MODULES = ["table_stream", "fixed_layout", "text_entities", "json_records", "twitter_v2",
            "twitter_io", "ira538", "crowdtangle", "youtube"]
 
 

@@ -82,7 +82,7 @@ def make_case(tmp: Path, revs: list[Rev], platform: str = "wikipedia", reverts: 
             extra["user_hidden"] = True
         cols["platform"].append(platform)
         cols["action_id"].append(str(revid))
-        cols["account"].append("(hidden)" if r.hidden_user else r.user)
+        cols["account"].append(f"(hidden):{revid}" if r.hidden_user else r.user)
         cols["account_id"].append(None)
         cols["ts"].append(T0 + dt.timedelta(minutes=r.minute))
         cols["kind"].append("revert" if set(r.tags) & {"mw-undo", "mw-rollback",

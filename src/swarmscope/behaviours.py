@@ -173,9 +173,7 @@ _BUILTIN = [
     Behaviour(
         "edit", "edited the same wiki page",
         "SELECT account, " + _Q + "title AS object, ts, platform, action_id FROM actions "
-        # edits whose user the wiki hid all carry the placeholder account "(hidden)": they are
-        # many people, not one account, and must not co-act as one
-        "WHERE kind IN ('edit', 'revert') AND title IS NOT NULL AND account <> '(hidden)'",
+        "WHERE kind IN ('edit', 'revert') AND title IS NOT NULL",
         default_window=3600.0,
     ),
 ]

@@ -94,7 +94,7 @@ def test_revision_events_become_actions(case, tmp_path):
     assert ex["102"]["tags"] == ["mw-rollback", "mw-manual-revert"]
     assert ex["102"]["user_is_bot_by"] == ["group", "name"]
     hidden = rows["103"]
-    assert hidden["account"] == "(hidden)" and hidden["text"] is None
+    assert hidden["account"] == "(hidden):103" and hidden["text"] is None
     assert ex["103"]["suppressed"] and ex["103"]["user_hidden"]
 
 

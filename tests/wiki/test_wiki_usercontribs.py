@@ -54,13 +54,15 @@ def test_a_response_with_hidden_anonymous_and_temporary_editors(case):
                                "https://example-news.org/2023/town.html"}
     assert rows["1003"]["kind"] == "revert"  # tagged mw-rollback by the wiki
     hidden = rows["1004"]
-    assert hidden["account"] == "(hidden)" and hidden["text"] is None
+    assert hidden["account"] == "(hidden):1004" and hidden["text"] is None
     assert ex["1004"]["user_hidden"] and ex["1004"]["comment_hidden"] and ex["1004"]["suppressed"]
     temp = rows["1005"]
     assert temp["account"] == "~2024-12345" and ex["1005"]["temp"]
     assert ex["1005"]["text_hidden"] and ex["1005"]["sha1"] is None
     assert temp["kind"] == "revert"  # mw-manual-revert
     assert temp["text"] == "'; DROP TABLE actions; --\u202e\x1b[31m"  # byte-exact
+    # the hidden user's placeholder is the same on every read: nothing new the second time
+    assert swarmscope.ingest(case, [path]).added == 0
 
 
 def test_formatversion_1_response(case, tmp_path):
@@ -76,7 +78,7 @@ def test_formatversion_1_response(case, tmp_path):
     rows = {r["action_id"]: r for r in case.read().to_pylist()}
     e50, e51 = (orjson.loads(rows[k]["extra"]) for k in ("50", "51"))
     assert e50["anon"] and e50["minor"] and rows["50"]["urls"] == ["http://a.example/"]
-    assert rows["51"]["account"] == "(hidden)" and e51["text_hidden"] and e51["comment_hidden"]
+    assert rows["51"]["account"] == "(hidden):51" and e51["text_hidden"] and e51["comment_hidden"]
 
 
 def test_collection_files_json_lines_with_header(case, tmp_path):

@@ -135,7 +135,7 @@ def test_hidden_fields_anonymous_editors_and_stub_revisions(case):
     # Cited URLs from the text; a URL inside an HTML comment is not a citation.
     assert created["urls"] == ["https://www.stadt.example.de/chronik"]
     hidden = rows["9002"]
-    assert hidden["account"] == "(hidden)" and hidden["account_id"] is None
+    assert hidden["account"] == "(hidden):9002" and hidden["account_id"] is None
     assert hidden["text"] is None
     hx = orjson.loads(hidden["extra"])
     assert hx["user_hidden"] and hx["comment_hidden"] and hx["text_hidden"]
@@ -386,7 +386,7 @@ def test_fast_and_lxml_paths_agree_on_edge_cases(tmp_path, monkeypatch):
     assert x73["size"] == 4 and x73["sha1"] is None
     assert "text_hidden" not in x73 and "has_text" not in x73
     x74 = orjson.loads(rows["74"]["extra"])
-    assert rows["74"]["account"] == "(hidden)" and rows["74"]["text"] is None
+    assert rows["74"]["account"] == "(hidden):74" and rows["74"]["text"] is None
     assert x74["has_text"] is True and x74["size"] == 0 and x74["user_hidden"]
     # (an upper-case base-36 checksum, that of the empty text)
     assert x74["comment_hidden"] and x74["sha1"] == hashlib.sha1(b"").hexdigest()

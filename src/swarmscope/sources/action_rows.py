@@ -28,8 +28,7 @@ import pyarrow as pa
 
 from ..schema import SOURCE_COLUMNS
 from .base import LIST_COLUMNS, ReadContext, RowBatcher
-from .compression import CountingReader
-from .json_records import RecordError
+from .json_records import JsonRecord, RecordError, flush_then_reject, not_an_object
 from .not_actions import NotActions, NotAnAction
 
 _STR_LIST = pa.list_(pa.string())
@@ -51,36 +50,52 @@ def rows_to_batch(rows: list[tuple[int, dict[str, Any]]]) -> pa.RecordBatch:
         return batcher.flush()
 
 
-def action_batches(ctx: ReadContext, counter: CountingReader,
-                   records: Iterable[tuple[int, Any]],
-                   to_action: Callable[[Any], dict[str, Any]], *, lines: bool = True,
-                   skipped: NotActions | None = None) -> Iterator[pa.RecordBatch]:
-    """Batches of the actions of ``records`` (``(record number, parsed record)`` pairs).
+def action_batches(ctx: ReadContext, records: Iterable[JsonRecord],
+                   to_action: Callable[[dict[str, Any]], dict[str, Any]], *,
+                   skipped: NotActions | None = None,
+                   to_batch: Callable[[list[tuple[int, dict[str, Any]]]], pa.RecordBatch]
+                   = rows_to_batch) -> Iterator[pa.RecordBatch]:
+    """Batches of the actions of ``records`` (of :class:`~swarmscope.sources.json_records.JsonRecords`).
 
-    ``to_action`` returns one action's RowBatcher values, raises
-    :class:`~swarmscope.sources.json_records.RecordError` for a malformed record (rejected with
-    its record number, and its line when ``lines``), or :class:`NotAnAction` for a record that is
-    no action (counted in ``skipped``).
+    ``to_action`` maps one JSON object to one action's RowBatcher values, raises
+    :class:`~swarmscope.sources.json_records.RecordError` for a malformed record, or
+    :class:`NotAnAction` for a record that is no action (counted in ``skipped``). Records that
+    cannot be parsed or are not objects, and malformed ones, are rejected with their record
+    number and line (:func:`~swarmscope.sources.json_records.flush_then_reject`). ``to_batch``
+    turns pending ``(record, row)`` pairs into a batch.
     """
     pending: list[tuple[int, dict[str, Any]]] = []
-    for record, obj in records:
+
+    def flush() -> pa.RecordBatch | None:
+        nonlocal pending
+        if not pending:
+            return None
+        batch, pending = to_batch(pending), []
+        return batch
+
+    for rec in records:
+        value = rec.value
+        if rec.error is not None:
+            yield from flush_then_reject(ctx, rec, flush)
+            continue
+        if type(value) is not dict:
+            yield from flush_then_reject(ctx, rec, flush, None, not_an_object(value))
+            continue
         try:
-            pending.append((record, to_action(obj)))
+            pending.append((rec.record, to_action(value)))
         except NotAnAction as exc:
             if skipped is None:
                 raise
             skipped.add(exc.what)
             continue
         except RecordError as exc:
-            ctx.reject(record, exc.field, exc.reason, exc.value, line=record if lines else None)
+            yield from flush_then_reject(ctx, rec, flush, exc.field, exc.reason, exc.value)
             continue
         if len(pending) >= PENDING_ROWS:
-            ctx.progress(counter.consumed)
-            yield rows_to_batch(pending)
+            yield to_batch(pending)
             pending = []
     if pending:
-        ctx.progress(counter.consumed)
-        yield rows_to_batch(pending)
+        yield to_batch(pending)
 
 
 def _columnar(rows: list[tuple[int, dict[str, Any]]]) -> pa.RecordBatch:

@@ -180,3 +180,7 @@ class RowBatcher:
         batch = pa.RecordBatch.from_arrays(arrays, names=names)
         self._cols = {c: [] for c in self._cols}
         return batch
+
+    def flush_pending(self) -> pa.RecordBatch | None:
+        """Like :meth:`flush`, but ``None`` when no rows are collected."""
+        return self.flush() if len(self) else None

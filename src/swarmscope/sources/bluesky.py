@@ -44,7 +44,7 @@ import pyarrow as pa
 
 from .action_rows import action_batches
 from .base import ReadContext, Source
-from .json_records import RecordError, first_json_line, iter_json_lines, open_records
+from .json_records import JsonRecords, RecordError, first_json_line, record_lines
 from .not_actions import NotActions, NotAnAction
 
 POST = "app.bsky.feed.post"
@@ -86,16 +86,13 @@ class BlueskySource(Source):
         return self._LABELS.get(column, column)
 
     def locate_lines(self, ctx: ReadContext, records: list[int]) -> dict[int, int]:
-        return {r: r for r in records}
+        return record_lines(getattr(self, "_layout", None), records)
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
         skipped = NotActions()
-        stream, counter = open_records(ctx.path)
-        try:
-            yield from action_batches(ctx, counter, iter_json_lines(ctx, stream),
-                                      jetstream_action, skipped=skipped)
-        finally:
-            stream.close()
+        with JsonRecords(ctx) as records:
+            self._layout = records.layout
+            yield from action_batches(ctx, records, jetstream_action, skipped=skipped)
         skipped.report(ctx)
 
 

@@ -1,50 +1,87 @@
-"""Streaming JSON records out of an input file: JSON lines, or the elements of one JSON array.
+"""Reading the records of a JSON input file: JSON lines, the elements of a JSON array, or one document.
 
-Platform exports come as JSON lines (Pushshift / Arctic Shift Reddit dumps, Bluesky Jetstream,
-Mastodon statuses saved one per line) or as one JSON array (a Mastodon API response). Both are
-read here without loading the file: JSON lines line by line with ``orjson``, arrays element by
-element with ``ijson`` (https://pypi.org/project/ijson/, its C backend). Record *n* is line *n*
-of a JSON-lines file (blank lines count as lines, so the number is also the line number) or the
-*n*-th element of an array. A line that is not a JSON object goes to
-:meth:`~swarmscope.sources.base.ReadContext.reject`; a syntax error inside an array cannot be
-skipped (the parser cannot find the next element), so it is reported as a reject of the next
+Platform exports and saved API responses come in three layouts, told apart by content:
+
+- **JSON lines** (Pushshift / Arctic Shift Reddit dumps, Bluesky Jetstream, ``twarc2`` pages,
+  statuses saved one per line): read line by line with ``orjson``. Record *n* is line *n*; blank
+  lines count as lines, so the number is also the line number.
+- **A JSON array** (a Mastodon API response, a saved array of API pages; the input starts with
+  ``[``, or the adapter names the array, e.g. ``messages.item`` of a Telegram export): streamed
+  element by element with ``ijson`` (https://pypi.org/project/ijson/, its C backend). Record *n*
+  is the *n*-th element.
+- **One document** (only when the adapter asks for ``documents=True``, for pretty-printed API
+  response objects; anything that neither starts with ``[`` nor has a complete JSON value or a
+  ``{...}`` on its first line): read whole with ``orjson``, up to :data:`MAX_DOCUMENT_BYTES`, as
+  record 1. Other adapters read such input as JSON lines, so a broken first line of a dump is
+  one bad record, not a broken document.
+
+JSON lines and arrays stream, so memory stays bounded whatever the file size. Every record
+comes as a :class:`JsonRecord`; one that cannot be parsed has ``error`` set, and the adapter
+rejects it with :func:`flush_then_reject` like its own bad records (file, record number, line
+and field in the message; counted in ``--on-error skip``). A syntax error inside an array
+cannot be skipped (the parser cannot find the next element): it is the error of the next
 record and ends the file.
 
-:func:`open_records` also reads the zstandard files Reddit dump tools write with
-``zstd --long=31`` (a 2 GiB window, which a default decoder refuses) and makes every compressed
-stream iterable by line.
+:func:`open_records` reads compressed inputs like
+:func:`~swarmscope.sources.compression.open_input` (including the zstandard files Reddit dump
+tools write with ``zstd --long=31``) and makes every stream peekable and fast to read by line.
 
 Example::
 
+    >>> import pathlib, tempfile
+    >>> from swarmscope.sources.base import ReadContext, SourceOptions
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.jsonl"
+    >>> _ = p.write_text('{"a": 1}\\n\\n{"a": \\n')
+    >>> ctx = ReadContext(p, str(p), SourceOptions())
+    >>> with JsonRecords(ctx) as records:
+    ...     print(records.layout, [(r.record, r.line, r.value, r.error) for r in records])  # doctest: +ELLIPSIS
+    lines [(1, 1, {'a': 1}, None), (3, 3, '{"a": \\n', 'invalid JSON: unexpected end of data...')]
     >>> first_json_line(b'{"did": "did:plc:x", "time_us": 1}\\n{"did": "did:pl')
     {'did': 'did:plc:x', 'time_us': 1}
-    >>> first_json_line(b'not json') is None
-    True
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from types import TracebackType
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 import orjson
+import pyarrow as pa
 
+from ..errors import IngestError
 from .base import ReadContext
-from .compression import CountingReader, detect_compression, open_input
+from .compression import CountingReader, open_input
 
-#: Largest zstandard window accepted: Pushshift and Arctic Shift dumps use ``--long=31``.
-LONG_WINDOW = 2**31
+#: Largest single JSON document read whole (API response pages are small).
+MAX_DOCUMENT_BYTES = 1 << 30
+
+Layout = Literal["lines", "array", "document"]
 
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
+_PROGRESS_EVERY = 1024
+
+
+class JsonRecord(NamedTuple):
+    """One record of a JSON input, numbered as the module docstring says."""
+
+    record: int
+    #: The record's line in JSON lines (``record`` itself); ``None`` for array elements and
+    #: documents, except the line where a broken document breaks.
+    line: int | None
+    #: The parsed value; for a record that cannot be parsed, a preview of its text (or ``None``).
+    value: Any
+    #: Why the record could not be parsed; the adapter rejects it (:func:`flush_then_reject`).
+    error: str | None = None
 
 
 class RecordError(ValueError):
     """A record that cannot become an action; ``field`` is named as in the input (dotted for
-    nested fields, e.g. ``commit.record.subject.uri``). Adapters turn it into
-    ``ctx.reject(record, field, reason, value)``."""
+    nested fields, e.g. ``commit.record.subject.uri``). Adapters turn it into a reject with
+    :func:`flush_then_reject`."""
 
     def __init__(self, field: str | None, reason: str, value: Any = None) -> None:
         super().__init__(reason)
@@ -54,76 +91,179 @@ class RecordError(ValueError):
 
 
 def open_records(path: str | Path) -> tuple[BinaryIO, CountingReader]:
-    """Open ``path`` like :func:`~swarmscope.sources.compression.open_input`, with two fixes for
-    record streams: zstandard frames with long windows decode, and every stream has a buffered
-    ``readline`` (zstandard's and 7z's readers have none or a byte-by-byte one)."""
-    kind = detect_compression(path)
-    if kind == "zstd":
-        import zstandard
-
-        raw = open(path, "rb")  # noqa: SIM115 - closed with the returned stream
-        counter = CountingReader(raw)
-        buffered = io.BufferedReader(counter, buffer_size=1 << 20)
-        reader = zstandard.ZstdDecompressor(max_window_size=LONG_WINDOW).stream_reader(buffered)
-        return io.BufferedReader(reader, buffer_size=1 << 20), counter  # type: ignore[arg-type]
+    """Open ``path`` like :func:`~swarmscope.sources.compression.open_input`, as a stream with
+    ``peek`` and a buffered ``readline`` (a 7z member comes as a raw file, whose ``readline``
+    reads byte by byte)."""
     stream, counter = open_input(path)
-    if kind == "7z":
-        return io.BufferedReader(stream, buffer_size=1 << 20), counter  # type: ignore[arg-type]
+    if not hasattr(stream, "peek"):
+        stream = io.BufferedReader(stream, buffer_size=1 << 20)  # type: ignore[arg-type]
     return stream, counter
 
 
-def first_byte(stream: BinaryIO) -> bytes:
-    """The first byte that is not white space or a byte-order mark, consumed up to (not
-    including) it. ``b""`` for an empty stream."""
-    while True:
-        peeked = stream.peek(64)  # type: ignore[attr-defined]
-        if not peeked:
-            return b""
-        if peeked.startswith(_BOM):
-            stream.read(len(_BOM))
-            continue
-        stripped = peeked.lstrip(_WHITESPACE)
-        if stripped:
-            stream.read(len(peeked) - len(stripped))
-            return stripped[:1]
-        stream.read(len(peeked))
+class JsonRecords:
+    """The records of ``ctx.path`` (see the module docstring), as :class:`JsonRecord` items.
 
+    ``documents``: read input that is neither an array nor JSON lines as one document.
+    ``array_at``: the records are the elements of this array (an ijson prefix, e.g.
+    ``"messages.item"``), whatever the file starts with. ``wrap`` wraps the decompressed stream
+    before parsing (e.g. to repair an exporter's invalid escapes). :attr:`layout` is known on
+    construction, which reads at most the first line.
+    """
 
-def iter_json_lines(ctx: ReadContext, stream: BinaryIO) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(record, object)`` for each non-blank line; bad lines go to ``ctx.reject``."""
-    for lineno, line in enumerate(stream, start=1):
-        if lineno == 1 and line.startswith(_BOM):
-            line = line[len(_BOM):]
-        if not line.strip():
-            continue
+    def __init__(self, ctx: ReadContext, *, documents: bool = False, array_at: str | None = None,
+                 wrap: Callable[[BinaryIO], Any] | None = None) -> None:
+        self._ctx = ctx
+        self._raw, self._counter = open_records(ctx.path)
+        self._stream = wrap(self._raw) if wrap is not None else self._raw
+        self._prefix = array_at or "item"
+        self._first = b""
+        self._first_line = 1
         try:
-            obj = orjson.loads(line)
+            self.layout: Layout = "array" if array_at else self._detect(documents)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> JsonRecords:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __iter__(self) -> Iterator[JsonRecord]:
+        if self.layout == "lines":
+            return self._lines()
+        if self.layout == "array":
+            return self._array()
+        return self._document()
+
+    # ------------------------------------------------------------------ layout
+    def _detect(self, documents: bool) -> Layout:
+        # Peek past a byte-order mark and white space without reading a possibly huge first
+        # line (a one-line array of 100 MB streams), counting the blank lines skipped.
+        stream = self._stream
+        skipped_lines = 0
+        while True:
+            peeked = stream.peek(64)
+            if not peeked:
+                return "lines"  # empty: no records
+            if peeked.startswith(_BOM):
+                stream.read(len(_BOM))
+                continue
+            stripped = peeked.lstrip(_WHITESPACE)
+            gap = len(peeked) - len(stripped)
+            skipped_lines += peeked.count(b"\n", 0, gap)
+            stream.read(gap)
+            if stripped:
+                break
+        if stripped.startswith(b"["):
+            return "array"
+        self._first_line = skipped_lines + 1
+        self._first = stream.readline()
+        if not documents:
+            return "lines"
+        try:
+            orjson.loads(self._first)
+            return "lines"
+        except orjson.JSONDecodeError:
+            # a broken first line of JSON lines still looks like one whole object
+            line = self._first.strip()
+            return "lines" if line.startswith(b"{") and line.endswith(b"}") and len(line) > 2 \
+                else "document"
+
+    # ------------------------------------------------------------------ readers
+    def _lines(self) -> Iterator[JsonRecord]:
+        ctx, counter, loads = self._ctx, self._counter, orjson.loads
+        if self._first:
+            yield _parse_line(self._first, self._first_line)
+        for lineno, line in enumerate(self._stream, start=self._first_line + 1):
+            if not line.strip():
+                continue
+            try:
+                value = loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield JsonRecord(lineno, lineno, _preview(line), f"invalid JSON: {exc}")
+                continue
+            yield JsonRecord(lineno, lineno, value)
+            if not lineno % _PROGRESS_EVERY:
+                ctx.progress(counter.consumed)
+        ctx.progress(counter.consumed)
+
+    def _array(self) -> Iterator[JsonRecord]:
+        import ijson
+
+        ctx, counter = self._ctx, self._counter
+        record = 0
+        try:
+            for value in ijson.items(self._stream, self._prefix, use_float=True):
+                record += 1
+                yield JsonRecord(record, None, value)
+                if not record % _PROGRESS_EVERY:
+                    ctx.progress(counter.consumed)
+        except ijson.JSONError as exc:
+            yield JsonRecord(record + 1, None, None, f"invalid JSON after record {record}: "
+                             f"{exc}; the rest of the file cannot be read")
+        ctx.progress(counter.consumed)
+
+    def _document(self) -> Iterator[JsonRecord]:
+        data = self._first + self._stream.read(MAX_DOCUMENT_BYTES + 1 - len(self._first))
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise IngestError(self._ctx.display_name, None, None,
+                              "a single JSON document larger than 1 GiB; convert it to JSON lines")
+        try:
+            value = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            ctx.reject(lineno, None, f"invalid JSON: {exc}",
-                       line[:200].decode("utf-8", "replace"), line=lineno)
-            continue
-        if not isinstance(obj, dict):
-            ctx.reject(lineno, None, f"a record must be a JSON object, not {_json_type(obj)}",
-                       line=lineno)
-            continue
-        yield lineno, obj
+            # report the line where the document breaks: the record is the whole file
+            line = self._first_line + data[:exc.pos].count(b"\n")
+            yield JsonRecord(1, line, None, f"invalid JSON: {exc}")
+            return
+        self._ctx.progress(self._counter.consumed)
+        yield JsonRecord(1, None, value)
 
 
-def iter_json_array(ctx: ReadContext, stream: BinaryIO,
-                    prefix: str = "item") -> Iterator[tuple[int, Any]]:
-    """``(record, element)`` for each element of the array at ``prefix`` (ijson's prefix syntax:
-    ``"item"`` is the elements of a top-level array, ``"messages.item"`` those of the
-    ``messages`` array of a top-level object)."""
-    import ijson
-
-    record = 0
+def _parse_line(line: bytes, lineno: int) -> JsonRecord:
     try:
-        for obj in ijson.items(stream, prefix, use_float=True):
-            record += 1
-            yield record, obj
-    except ijson.JSONError as exc:
-        ctx.reject(record + 1, None,
-                   f"invalid JSON after record {record}: {exc}; the rest of the file cannot be read")
+        return JsonRecord(lineno, lineno, orjson.loads(line))
+    except orjson.JSONDecodeError as exc:
+        return JsonRecord(lineno, lineno, _preview(line), f"invalid JSON: {exc}")
+
+
+def _preview(raw: bytes) -> str:
+    return raw[:200].decode("utf-8", "replace")
+
+
+def record_lines(layout: Layout | None, records: list[int]) -> dict[int, int]:
+    """The lines of ``records`` (for ``Source.locate_lines``): in JSON lines record *n* is line
+    *n*; array elements and documents have no useful line."""
+    return {r: r for r in records} if layout == "lines" else {}
+
+
+def flush_then_reject(ctx: ReadContext, rec: JsonRecord,
+                      flush: Callable[[], pa.RecordBatch | None], field: str | None = None,
+                      reason: str | None = None, value: Any = None) -> Iterator[pa.RecordBatch]:
+    """Reject ``rec``: for its own ``error`` when ``reason`` is not given, else for
+    ``(field, reason, value)``. In ``stop`` mode the rows collected before it (``flush()``,
+    ``None`` when there are none) are yielded first, so an error the pipeline finds in an earlier
+    record is the one reported."""
+    if ctx.on_error == "stop":
+        batch = flush()
+        if batch is not None:
+            yield batch
+    if reason is None:
+        reason, value = rec.error or "not a JSON record", rec.value
+    ctx.reject(rec.record, field, reason, value, line=rec.line)
+
+
+def not_an_object(value: Any) -> str:
+    """The reason to reject a record that is not a JSON object."""
+    kind = ("an array" if isinstance(value, list) else "a string" if isinstance(value, str)
+            else "null" if value is None else "a boolean" if isinstance(value, bool)
+            else "a number")
+    return f"a record must be a JSON object, not {kind}"
 
 
 def first_json_line(head: bytes) -> dict[str, Any] | None:
@@ -164,15 +304,3 @@ def first_record(head: bytes) -> Any:
     if stripped.startswith(b"["):
         return first_array_element(stripped)
     return first_json_line(stripped)
-
-
-def _json_type(obj: Any) -> str:
-    if isinstance(obj, list):
-        return "an array"
-    if isinstance(obj, str):
-        return "a string"
-    if obj is None:
-        return "null"
-    if isinstance(obj, bool):
-        return "a boolean"
-    return "a number"

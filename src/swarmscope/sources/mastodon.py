@@ -43,14 +43,7 @@ import pyarrow as pa
 from .action_rows import action_batches
 from .base import ReadContext, Source
 from .html_text import ContentTooDeep, html_to_text
-from .json_records import (
-    RecordError,
-    first_byte,
-    first_record,
-    iter_json_array,
-    iter_json_lines,
-    open_records,
-)
+from .json_records import JsonRecords, RecordError, first_record, record_lines
 
 #: Status fields kept in ``extra`` when present and not empty.
 STATUS_EXTRA = ("id", "url", "visibility", "language", "spoiler_text", "sensitive",
@@ -90,23 +83,12 @@ class MastodonSource(Source):
         return self._LABELS.get(column, column)
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        stream, counter = open_records(ctx.path)
-        try:
-            self._lines = first_byte(stream) != b"["
-            records = (iter_json_lines(ctx, stream) if self._lines
-                       else iter_json_array(ctx, stream))
-            yield from action_batches(ctx, counter, records, _status_record, lines=self._lines)
-        finally:
-            stream.close()
+        with JsonRecords(ctx) as records:
+            self._layout = records.layout
+            yield from action_batches(ctx, records, status_action)
 
     def locate_lines(self, ctx: ReadContext, records: list[int]) -> dict[int, int]:
-        return {r: r for r in records} if getattr(self, "_lines", False) else {}
-
-
-def _status_record(obj: Any) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise RecordError(None, "a status must be a JSON object")
-    return status_action(obj)
+        return record_lines(getattr(self, "_layout", None), records)
 
 
 def status_action(status: dict[str, Any]) -> dict[str, Any]:

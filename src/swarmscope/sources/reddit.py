@@ -43,7 +43,7 @@ import pyarrow as pa
 
 from .action_rows import action_batches
 from .base import ReadContext, Source
-from .json_records import RecordError, first_json_line, iter_json_lines, open_records
+from .json_records import JsonRecords, RecordError, first_json_line, record_lines
 
 #: Author names Reddit shows for accounts that no longer exist.
 DELETED_AUTHORS = frozenset({"[deleted]", "[removed]"})
@@ -97,15 +97,12 @@ class RedditSource(Source):
         return self._LABELS.get(column, column)
 
     def locate_lines(self, ctx: ReadContext, records: list[int]) -> dict[int, int]:
-        return {r: r for r in records}  # record n is line n
+        return record_lines(getattr(self, "_layout", None), records)
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        stream, counter = open_records(ctx.path)
-        try:
-            yield from action_batches(ctx, counter, iter_json_lines(ctx, stream),
-                                      submission_or_comment)
-        finally:
-            stream.close()
+        with JsonRecords(ctx) as records:
+            self._layout = records.layout
+            yield from action_batches(ctx, records, submission_or_comment)
 
 
 def submission_or_comment(obj: dict[str, Any]) -> dict[str, Any]:

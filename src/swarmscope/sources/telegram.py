@@ -53,9 +53,9 @@ import pyarrow as pa
 
 from ..errors import IngestError
 from ..text import TEXT_KEY_SQL
-from .action_rows import PENDING_ROWS, rows_to_batch
+from .action_rows import action_batches, rows_to_batch
 from .base import ReadContext, Source
-from .json_records import RecordError, iter_json_array, open_records
+from .json_records import JsonRecords, RecordError, open_records
 from .not_actions import NotActions, NotAnAction
 
 CHAT_TYPES = frozenset({
@@ -117,29 +117,10 @@ class TelegramSource(Source):
         chat_extra = {f"chat_{k}": header[k] for k in ("name", "type")
                       if header.get(k) is not None}
         skipped = NotActions()
-        pending: list[tuple[int, dict[str, Any]]] = []
-        keys = _TextKeys()
-        stream, counter = open_records(ctx.path)
-        try:
-            for record, msg in iter_json_array(ctx, TelegramEscapes(stream), "messages.item"):
-                try:
-                    row = message_action(chat_id, msg, chat_extra)
-                except NotAnAction as exc:
-                    skipped.add(exc.what)
-                    continue
-                except RecordError as exc:
-                    ctx.reject(record, exc.field, exc.reason, exc.value)
-                    continue
-                pending.append((record, row))
-                if len(pending) >= PENDING_ROWS:
-                    ctx.progress(counter.consumed)
-                    yield keys.batch(pending)
-                    pending = []
-            if pending:
-                ctx.progress(counter.consumed)
-                yield keys.batch(pending)
-        finally:
-            stream.close()
+        with JsonRecords(ctx, array_at="messages.item", wrap=TelegramEscapes) as records:
+            yield from action_batches(ctx, records,
+                                      lambda msg: message_action(chat_id, msg, chat_extra),
+                                      skipped=skipped, to_batch=_TextKeys().batch)
         skipped.report(ctx)
 
 

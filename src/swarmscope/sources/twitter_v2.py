@@ -58,7 +58,7 @@ import pyarrow as pa
 from .base import ReadContext, RowBatcher
 from .compression import open_input
 from .fixed_layout import Check, Columns, FixedLayoutSource, Layout, literal, refuse_mapping
-from .json_documents import flush_then_reject, iter_json_records
+from .json_records import JsonRecords, flush_then_reject, record_lines
 from .table_stream import header_of
 
 #: Tweet fields kept in ``extra`` as given.
@@ -119,24 +119,24 @@ class TwitterV2Source(FixedLayoutSource):
 
     def locate_lines(self, ctx: ReadContext, records: list[int]) -> dict[int, int]:
         if getattr(self, "_json", False):
-            return {r: r for r in records} if getattr(self, "_json_lines", False) else {}
+            return record_lines(getattr(self, "_layout", None), records)
         return super().locate_lines(ctx, records)
 
     # ------------------------------------------------------------------ JSON
     def _read_json(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
         batcher = RowBatcher()
         state = _JsonState(keep_extra=self.options.extra_columns != "none")
-        for rec in iter_json_records(ctx):
-            self._json_lines = rec.line is not None
-            if rec.error:
-                yield from flush_then_reject(ctx, batcher, rec.record, None, rec.error,
-                                             rec.value, rec.line)
-                continue
-            for field, reason, value in state.add_record(batcher, rec.record, rec.value):
-                yield from flush_then_reject(ctx, batcher, rec.record, field, reason, value,
-                                             rec.line)
-            if batcher.full:
-                yield batcher.flush()
+        flush = batcher.flush_pending
+        with JsonRecords(ctx, documents=True) as records:
+            self._layout = records.layout
+            for rec in records:
+                if rec.error is not None:
+                    yield from flush_then_reject(ctx, rec, flush)
+                    continue
+                for field, reason, value in state.add_record(batcher, rec.record, rec.value):
+                    yield from flush_then_reject(ctx, rec, flush, field, reason, value)
+                if batcher.full:
+                    yield batcher.flush()
         if len(batcher):
             yield batcher.flush()
 

@@ -46,7 +46,7 @@ import pyarrow as pa
 
 from .base import ReadContext, RowBatcher, Source
 from .fixed_layout import refuse_mapping
-from .json_documents import flush_then_reject, iter_json_records
+from .json_records import JsonRecords, flush_then_reject, record_lines
 from .text_entities import with_text_entities
 
 #: Snippet fields kept in ``extra`` when present.
@@ -75,24 +75,24 @@ class YouTubeSource(Source):
                 "text": "textOriginal"}.get(column, column)
 
     def locate_lines(self, ctx: ReadContext, records: list[int]) -> dict[int, int]:
-        # in JSON lines record n is line n; a single document has no useful line
-        return {r: r for r in records} if getattr(self, "_json_lines", False) else {}
+        return record_lines(getattr(self, "_layout", None), records)
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
         refuse_mapping(self.name, self.options)
         self._keep_extra = self.options.extra_columns != "none"
         con = duckdb.connect()
         batcher = RowBatcher()
-        for rec in iter_json_records(ctx):
-            self._json_lines = rec.line is not None
-            if rec.error:
-                yield from flush_then_reject(ctx, batcher, rec.record, None, rec.error,
-                                             rec.value, rec.line)
-                continue
-            for problem in self._add_record(batcher, rec.record, rec.value):
-                yield from flush_then_reject(ctx, batcher, rec.record, *problem, line=rec.line)
-            if batcher.full:
-                yield from with_text_entities(con, batcher.flush(), "youtube").to_batches()
+        flush = batcher.flush_pending
+        with JsonRecords(ctx, documents=True) as records:
+            self._layout = records.layout
+            for rec in records:
+                if rec.error is not None:
+                    yield from flush_then_reject(ctx, rec, flush)
+                    continue
+                for problem in self._add_record(batcher, rec.record, rec.value):
+                    yield from flush_then_reject(ctx, rec, flush, *problem)
+                if batcher.full:
+                    yield from with_text_entities(con, batcher.flush(), "youtube").to_batches()
         if len(batcher):
             yield from with_text_entities(con, batcher.flush(), "youtube").to_batches()
 

@@ -6,9 +6,12 @@ agree on every field:
 
 - ``platform``: ``wikipedia`` for English Wikipedia, otherwise the wiki's host
   (:func:`platform_for` accepts a host, a URL or a database name such as ``dewiki``);
-- ``account``: the user name; the IP address for anonymous edits; ``(hidden)`` when the user
-  name is deleted or suppressed (``extra.user_hidden``). ``account_id``: the user id, never for
-  anonymous or hidden editors;
+- ``account``: the user name; the IP address for anonymous edits; ``(hidden):<revision id>``
+  when the user name is deleted or suppressed (``extra.user_hidden``). The wiki hides who made
+  the edit, not that it is one person's: one shared placeholder would make all hidden editors
+  one account that co-edits every page, so each hidden revision gets its own account, which
+  never pairs with another revision's (MediaWiki user names cannot contain ``:``, so no real
+  user has it). ``account_id``: the user id, never for anonymous or hidden editors;
 - ``kind``: ``revert`` only when the wiki itself marked the revision as a revert (change tags
   ``mw-undo``, ``mw-rollback``, ``mw-manual-revert``; Wikimedia's own identity-revert flag in
   ``mediawiki_history``), else ``edit``. Reverts swarmscope *computes* (identity reverts, edit
@@ -33,6 +36,8 @@ Example::
     >>> batch = rows.flush()
     >>> batch.column("account")[0].as_py(), batch.column("kind")[0].as_py()
     ('198.51.100.7', 'revert')
+    >>> hidden_account("43"), is_hidden_account("(hidden):43")
+    ('(hidden):43', True)
 """
 
 from __future__ import annotations
@@ -49,8 +54,9 @@ import pyarrow as pa
 from ..schema import SOURCE_COLUMNS
 from ..sources.base import BATCH_ROWS
 
-#: ``account`` of a revision whose user name is deleted or suppressed.
-HIDDEN_USER = "(hidden)"
+#: Start of the ``account`` of a revision whose user name is deleted or suppressed; the
+#: revision id follows (:func:`hidden_account`).
+HIDDEN_USER_PREFIX = "(hidden):"
 
 #: Change tags MediaWiki puts on a revision that reverts others (the wiki says so).
 REVERT_TAGS: tuple[str, ...] = ("mw-undo", "mw-rollback", "mw-manual-revert")
@@ -160,6 +166,16 @@ def revision_kind(tags: Iterable[str] | None) -> str:
     return "edit"
 
 
+def hidden_account(revid: str) -> str:
+    """The placeholder ``account`` of revision ``revid`` whose user is hidden."""
+    return HIDDEN_USER_PREFIX + revid
+
+
+def is_hidden_account(account: str | None) -> bool:
+    """True for a placeholder made by :func:`hidden_account`."""
+    return account is not None and account.startswith(HIDDEN_USER_PREFIX)
+
+
 def _str_id(v: Any) -> str | None:
     if v is None or v == "" or v == 0 or v == "0":
         return None
@@ -209,7 +225,7 @@ class RevisionRows:
         flags the revision as a revert (besides revert tags); ``more`` adds source-specific
         extra fields."""
         if user_hidden:
-            account: str | None = HIDDEN_USER
+            account: str | None = hidden_account(revid)
             anon = False
             account_id = None
         else:

@@ -11,7 +11,7 @@ per ``<revision>`` (see :mod:`swarmscope.wiki.revision` for the field convention
   ``<minor/>``, ``<comment>``, ``<text>``, ``<sha1>`` (0.6+, base 36);
 - ``deleted="deleted"`` on ``<contributor>``, ``<comment>`` or ``<text>`` (revision deletion
   or suppression; dumps do not tell the two apart) sets ``extra.user_hidden`` (account
-  ``(hidden)``), ``extra.comment_hidden`` (``text`` NULL) or ``extra.text_hidden``;
+  ``(hidden):<revision id>``), ``extra.comment_hidden`` (``text`` NULL) or ``extra.text_hidden``;
 - revision text, when the dump has it (pages-meta-history), is not stored: it gives the cited
   URLs (``urls``, :mod:`swarmscope.wiki.citations`), the size and, when ``<sha1>`` is absent
   (schema < 0.6), the checksum; stub dumps give the size in ``<text bytes="...">``;
@@ -60,7 +60,13 @@ from ..schema import SOURCE_COLUMNS
 from ..sources.base import BATCH_ROWS, ReadContext, Source
 from ..sources.compression import open_input
 from .citations import cited_urls
-from .revision import HIDDEN_USER, RevisionRows, normalize_sha1, platform_for, text_sha1
+from .revision import (
+    HIDDEN_USER_PREFIX,
+    RevisionRows,
+    normalize_sha1,
+    platform_for,
+    text_sha1,
+)
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _BLOCK = 1 << 20
@@ -491,7 +497,8 @@ class _FastRows:
         cols = {
             "platform": pa.repeat(pa.scalar(platform, s), n),
             "action_id": col[_ID].cast(s),
-            "account": pc.fill_null(name, HIDDEN_USER.encode()).cast(s),
+            "account": pc.coalesce(name, pc.binary_join_element_wise(
+                HIDDEN_USER_PREFIX.encode(), col[_ID], b"")).cast(s),
             "account_id": col[_UID].cast(s),
             "ts": col[_TS].cast(s),
             "kind": pa.repeat(pa.scalar("edit", s), n),

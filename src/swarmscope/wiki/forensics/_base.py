@@ -27,7 +27,7 @@ import pyarrow as pa
 from ...case import Case
 from ..reverts import TABLE as REVISIONS_TABLE
 from ..reverts import compute_reverts
-from ..revision import HIDDEN_USER
+from ..revision import HIDDEN_USER_PREFIX
 
 #: Namespaces SimilarUsers considers (article, talk, Draft).
 SIMILAR_NAMESPACES = (0, 1, 118)
@@ -85,8 +85,8 @@ def prepare(case: Case, con: duckdb.DuckDBPyConnection | None = None,
         SELECT platform, page_key, page, revid, reverter, reverted, ts, t, reverter_is_bot,
                identity_revert
         FROM (SELECT *, unnest(victims) AS reverted FROM r)
-        WHERE reverted <> reverter AND reverted <> $hidden
-    """, {"hidden": HIDDEN_USER})
+        WHERE reverted <> reverter AND NOT starts_with(reverted, $hidden)
+    """, {"hidden": HIDDEN_USER_PREFIX})
     return con
 
 
