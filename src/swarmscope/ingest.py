@@ -58,7 +58,7 @@ from .readahead import read_ahead
 from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
-from .text import TEXT_KEY_SQL
+from .text import collapsed_sql, key_sql, removed_sql
 from .timeparse import TS_TYPE, parse_timestamps, timestamp_sql
 from .urls import normalize_url
 
@@ -337,11 +337,14 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
         [ts_in, _normalize_links(batch.column("urls")), batch.column("text")],
         names=["ts", "links", "text"])
+    # The text key's steps in nested SELECTs: each step reads the previous value several times.
+    removed = f"SELECT ts, links, {removed_sql('text')} AS text FROM derive"
+    collapsed = f"SELECT ts, links, {collapsed_sql('text')} AS text FROM ({removed})"
     derived = con.sql(
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{TEXT_KEY_SQL} AS text_key FROM derive"
+        f"{key_sql('text')} AS text_key FROM ({collapsed})"
     ).to_arrow_table()
     ts = derived.column("ts").cast(TS_TYPE)
     invalid: pa.ChunkedArray | None = None
