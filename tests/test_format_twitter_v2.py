@@ -219,3 +219,23 @@ def test_filtered_stream_lines_keep_their_matching_rules(case, tmp_path):
     swarmscope.ingest(case, [path], format="twitter-v2")
     extra = json.loads(actions(case)["9"]["extra"])
     assert extra["matching_rules"] == [{"id": "123", "tag": "election"}]
+
+
+def test_csv_entity_lists_read_every_kind_of_item():
+    import duckdb
+
+    from swarmscope.sources.twitter_v2 import entity_list_sql
+
+    cases = {
+        '["#a", "b", "#a"]': ["a", "b", "a"],
+        ' [1, 2.50, true, null, "x\\u00e9\\n\\"q", ""] ': ["1", "2.5", "true", 'xé\n"q'],
+        '[[1,2],["#a"]]': ["[1,2]", '["#a"]'],
+        '[{"tag":"x"}, "#y", {"text": "z"}]': ["x", "y"],
+        '["{not an object", "#b"]': ["{not an object", "b"],
+        '["\\ud83d\\ude00", "a\\/b"]': ["😀", "a/b"],
+        "[]": [], "": [], "['a']": [], '{"tag": "x"}': [], "[": [],
+    }
+    con = duckdb.connect()
+    for value, expected in cases.items():
+        got = con.execute(f"SELECT {entity_list_sql('$v', ('tag',), '#')}", {"v": value}).fetchall()
+        assert got[0][0] == expected, value

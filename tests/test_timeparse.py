@@ -79,3 +79,24 @@ def test_naive_arrow_timestamps_are_taken_as_utc_or_the_given_zone():
     assert parse_timestamps(naive, tz="Europe/London").to_pylist() == [
         dt.datetime(2021, 1, 1, 1, tzinfo=UTC)]
     assert parse_timestamps(naive, tz="Europe/Berlin").to_pylist() == [MIDNIGHT]
+
+
+def test_plain_naive_times_take_the_same_path_as_before():
+    # the shortcut for plain naive times must agree with the general rules, and leave
+    # anything with an offset, a zone or extra characters to them
+    import duckdb
+
+    from swarmscope.timeparse import timestamp_sql
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    cases = {
+        "2016-10-01 12:00": "2016-10-01 16:00:00+00", "10/1/2016 19:37": "2016-10-01 23:37:00+00",
+        "2016-10-01T12:00:59.5": "2016-10-01 16:00:59.5+00",
+        "2016-10-01 12:00-0500": "2016-10-01 17:00:00+00", "2016-10-01 12:00Z": "2016-10-01 12:00:00+00",
+        "2016-10-01 12:00 UTC": "2016-10-01 12:00:00+00", "2016-13-01 12:00": None,
+    }
+    for value, expected in cases.items():
+        got = con.execute(f"SELECT CAST(({timestamp_sql('$v', tz='America/New_York')})"
+                          f"::TIMESTAMPTZ AS VARCHAR)", {"v": value}).fetchall()[0][0]
+        assert got == expected, value

@@ -4,7 +4,9 @@ pyarrow imports pandas (when it is installed) the first time it converts Python 
 (``pa.array``, ``pa.scalar``, ``Array.to_numpy``, a Python number given to a compute function):
 0.3-0.5 s of CPU, paid by the first call in a process. The detection path needs only numeric
 columns without nulls in and out of NumPy, so it goes through the buffers instead, and a process
-that only runs detection never imports pandas.
+that only runs detection never imports pandas. The ingest path of the tabular formats builds its
+few arrays of its own (record numbers, the ingest id, normalised URLs) with :func:`int64_range`,
+:func:`repeat_string` and :func:`strings` for the same reason.
 
 Example::
 
@@ -15,11 +17,15 @@ Example::
     [3, 4]
     >>> from_numpy(np.array([True, False, True])).to_pylist()
     [True, False, True]
-    >>> repeat_string("repost", 2).to_pylist()
-    ['repost', 'repost']
+    >>> strings(["a", None, "é"]).to_pylist()
+    ['a', None, 'é']
+    >>> repeat_string("x-0", 2).to_pylist(), int64_range(5, 3).to_pylist()
+    (['x-0', 'x-0'], [5, 6, 7])
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -64,10 +70,32 @@ def scalar_of(values: np.ndarray) -> pa.Scalar:
     return from_numpy(values[:1])[0]
 
 
-def repeat_string(value: str, n: int) -> pa.Array:
-    """A string array of ``n`` copies of ``value``, built from buffers (``pa.scalar`` on a Python
-    string would import pandas)."""
-    data = value.encode()
-    offsets = np.arange(n + 1, dtype=np.int32) * len(data)
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets),
-                                                  pa.py_buffer(data * n)])
+def int64_range(start: int, count: int) -> pa.Array:
+    """``start, start + 1, ..., start + count - 1`` as an int64 array."""
+    return from_numpy(np.arange(start, start + count, dtype=np.int64))
+
+
+def strings(values: Sequence[str | None]) -> pa.Array:
+    """Python strings (``None`` for NULL) as an Arrow string array."""
+    encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    if offsets[-1] >= 2**31:
+        raise ValueError("strings: more than 2 GiB of text")
+    validity = None
+    if any(v is None for v in values):
+        valid = np.array([v is not None for v in values], dtype=np.bool_)
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), len(encoded),
+                                 [validity, pa.py_buffer(offsets.astype(np.int32)),
+                                  pa.py_buffer(b"".join(encoded))])
+
+
+def repeat_string(value: str, count: int) -> pa.Array:
+    """``value`` ``count`` times as a string array."""
+    return pa.repeat(strings([value])[0], count)
+
+
+#: Constants for compute functions, which would convert a Python ``""`` or ``True`` themselves.
+EMPTY_STRING: pa.Scalar = strings([""])[0]
+TRUE: pa.Scalar = from_numpy(np.array([True]))[0]

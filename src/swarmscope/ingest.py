@@ -49,6 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
 from .engine import connect, sql_list
 from .errors import IngestError, UsageError
@@ -57,7 +58,7 @@ from .readahead import read_ahead
 from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
-from .text import TEXT_KEY_SQL
+from .text import collapsed_sql, key_sql, removed_sql
 from .timeparse import TS_TYPE, parse_timestamps, timestamp_sql
 from .urls import normalize_url
 
@@ -336,27 +337,28 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
         [ts_in, _normalize_links(batch.column("urls")), batch.column("text")],
         names=["ts", "links", "text"])
+    # The text key's steps in nested SELECTs: each step reads the previous value several times.
+    removed = f"SELECT ts, links, {removed_sql('text')} AS text FROM derive"
+    collapsed = f"SELECT ts, links, {collapsed_sql('text')} AS text FROM ({removed})"
     derived = con.sql(
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{TEXT_KEY_SQL} AS text_key FROM derive"
+        f"{key_sql('text')} AS text_key FROM ({collapsed})"
     ).to_arrow_table()
     ts = derived.column("ts").cast(TS_TYPE)
-    invalid = pa.array([False] * n)
+    invalid: pa.ChunkedArray | None = None
     bad: list[tuple[int, str, str, Any]] = []
     records = batch.column("record")
     checks: list[tuple[str, pa.Array, str]] = []
     for col in ("platform", "action_id", "account", "kind"):
         arr = batch.column(col)
-        empty = pc.or_kleene(pc.is_null(arr), pc.equal(pc.utf8_trim_whitespace(arr), ""))
-        checks.append((col, pc.fill_null(empty, True), f"missing {col}"))
+        empty = pc.or_kleene(pc.is_null(arr), pc.equal(pc.utf8_trim_whitespace(arr), EMPTY_STRING))
+        checks.append((col, pc.fill_null(empty, TRUE), f"missing {col}"))
     ts_null = pc.is_null(ts)
     checks.append(("ts", ts_null, "missing or unparseable timestamp"))
-    any_bad = False
     for col, mask, reason in checks:
         if pc.any(mask).as_py():
-            any_bad = True
             idx = pc.indices_nonzero(mask).to_pylist()
             src = raw_ts if col == "ts" else batch.column(col)
             for i in idx:
@@ -367,7 +369,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
                         "unparseable timestamp" + (f" (format {options.ts_format!r})"
                                                    if options.ts_format else ""))
                 bad.append((records[i].as_py(), col, why, value))
-            invalid = pc.or_(invalid, mask)
+            invalid = mask if invalid is None else pc.or_(invalid, mask)
     bad.sort(key=lambda b: b[0])
     columns = []
     for f in ACTIONS_SCHEMA:
@@ -376,11 +378,11 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
         elif f.name in ("links", "text_key"):
             columns.append(derived.column(f.name))
         elif f.name == "ingest_id":
-            columns.append(pa.array([ingest_id] * n, pa.string()))
+            columns.append(repeat_string(ingest_id, n))
         else:
             columns.append(batch.column(f.name))
     table = pa.Table.from_arrays(columns, names=ACTIONS_SCHEMA.names)
-    if any_bad:
+    if invalid is not None:
         table = table.filter(pc.invert(invalid))
     return table.cast(ACTIONS_SCHEMA), bad
 
@@ -402,7 +404,7 @@ def _normalize_links(urls: pa.ChunkedArray | pa.Array) -> pa.Array:
     if len(flat) == 0:
         return urls
     uniques = pc.unique(flat)
-    normalized = pa.array([_normalize_cached(u) for u in uniques.to_pylist()], pa.string())
+    normalized = strings([_normalize_cached(u) for u in uniques.to_pylist()])
     mapped = pc.take(normalized, pc.index_in(flat, value_set=uniques))
     offsets = urls.offsets
     if urls.offset:

@@ -35,6 +35,12 @@ TS_TYPE = pa.timestamp("us", tz="UTC")
 _EPOCH_RE = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"
 _OFFSET_RE = r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?|UTC|GMT)\s*$"
 _UNITS = {"s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+#: Naive times in the two most common spellings (ISO without offset, FiveThirtyEight's
+#: ``10/1/2016 19:37``). None of the epoch and offset patterns can match such a value (no
+#: ``+``, no trailing zone, the ``-`` only in the date, always a ``:`` or ``/``), so one anchored
+#: test sends them straight to the naive parse that the three tests would have chosen.
+_PLAIN_RE = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+             r"|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?")
 
 
 def _epoch_sql(x: str, unit: str | None) -> str:
@@ -62,6 +68,7 @@ def timestamp_sql(x: str, fmt: str | None = None, tz: str | None = None,
     )
     return (
         f"CASE WHEN {x} IS NULL OR trim({x}) = '' THEN NULL "
+        f"WHEN regexp_full_match({x}, '{_PLAIN_RE}') THEN timezone({zone}, {naive}) "
         f"WHEN regexp_matches({x}, '{_EPOCH_RE}') THEN {_epoch_sql(x, unit)} "
         f"WHEN regexp_matches(trim({x}), '{_OFFSET_RE}') THEN coalesce("
         f"try_cast(regexp_replace(trim({x}), '\\s*(UTC|GMT)$', '+00') AS TIMESTAMPTZ),"

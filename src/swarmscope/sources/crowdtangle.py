@@ -85,8 +85,10 @@ def zone_steps(created: str, tz_given: bool) -> tuple[list[dict[str, str]], str,
     """Layout steps reading ``Post Created``, the SQL of the time to parse, and of the unknown
     abbreviation (NULL when known)."""
     t = f"trim({created})"
-    first = {"zone": f"upper(regexp_extract({t}, '{_ZONE_RE}', 2))",
-             "bare": f"regexp_extract({t}, '{_ZONE_RE}', 1)"}
+    # both groups from one match (a struct), not one regex evaluation per group
+    parts = {"zone_parts": f"regexp_extract({t}, '{_ZONE_RE}', ['bare', 'zone'])"}
+    first = {"zone": f"upper(struct_extract({derived('zone_parts')}, 'zone'))",
+             "bare": f"struct_extract({derived('zone_parts')}, 'bare')"}
     zone, bare = derived("zone"), derived("bare")
     numeric = f"regexp_matches({zone}, '^[+-]')"
     cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in ZONE_OFFSETS.items())
@@ -97,11 +99,11 @@ def zone_steps(created: str, tz_given: bool) -> tuple[list[dict[str, str]], str,
     if tz_given:
         ts = (f"CASE WHEN {zone} = '' THEN {created} WHEN {offset} IS NOT NULL "
               f"THEN {bare} || {offset} ELSE {bare} END")
-        return [first, second], ts, "NULL::VARCHAR"
+        return [parts, first, second], ts, "NULL::VARCHAR"
     ts = (f"CASE WHEN {zone} = '' OR {offset} IS NULL THEN {created} "
           f"ELSE {bare} || {offset} END")
     unknown = f"CASE WHEN {zone} <> '' AND {offset} IS NULL THEN {zone} END"
-    return [first, second], ts, unknown
+    return [parts, first, second], ts, unknown
 
 
 class CrowdTangleSource(FixedLayoutSource):
@@ -123,7 +125,7 @@ class CrowdTangleSource(FixedLayoutSource):
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         c = Columns(columns)
         checks: list[Check] = []
-        steps: list[dict[str, str]] = [{}, {}]
+        steps: list[dict[str, str]] = [{}, {}, {}]
         if "Post Created" in c:
             zone, ts, unknown = zone_steps(c.raw("Post Created"), bool(self.options.tz))
             for step, values in zip(steps, zone, strict=False):

@@ -132,7 +132,7 @@ class Layout:
             default = EMPTY_LIST if col in LIST_COLUMNS else NULL
             select.append(f"{self.exprs.get(col, default)} AS {col}")
         select.append(f"{RECORD_SQL} AS record")
-        steps = list(self.steps)
+        steps = [step for step in self.steps if step]
         if self.checks:
             # The index of the first failed check is computed once, in a step of its own: the
             # conditions (some parse JSON) are evaluated for every row, and written in both

@@ -37,12 +37,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..arrowbuf import int64_range
 from ..errors import IngestError
 from .base import ReadContext
 from .compression import open_input
@@ -130,7 +130,7 @@ def header_of(head: bytes, delimiter: str = ",") -> list[str]:
 
 def _with_record(batch: pa.RecordBatch, columns: list[str], first: int) -> pa.RecordBatch:
     arrays = [batch.column(i) for i in range(batch.num_columns)]
-    records = pa.array(np.arange(first, first + batch.num_rows, dtype=np.int64))
+    records = int64_range(first, batch.num_rows)
     return pa.RecordBatch.from_arrays(arrays + [records], names=list(columns) + [RECORD])
 
 
@@ -170,7 +170,7 @@ def _csv_batches(ctx: ReadContext, columns: list[str],
         first, pending = delivered + 1, []
         delivered += table.num_rows
         return table.append_column(
-            RECORD, pa.array(np.arange(first, first + table.num_rows, dtype=np.int64)))
+            RECORD, int64_range(first, table.num_rows))
 
     try:
         try:

@@ -50,14 +50,23 @@ def bracket_list_sql(expr: str, strip: str = "") -> str:
     """SQL turning a list written as ``['a', "b's"]``, ``["a"]``, ``[a, b]`` or ``a`` into
     VARCHAR[]. Quoted items are taken whole, so URLs with commas survive."""
     x = f"trim({expr})"
-    quoted = (f"list_transform(regexp_extract_all({x}, '''[^'']*''|\"[^\"]*\"'), "
-              f"lambda e: e[2:-2])")
+
+    def item(e: str) -> str:
+        # an item's own work in one lambda: unquoting or trimming, then stripping
+        return f"ltrim({e}, {literal(strip)})" if strip else e
+
+    # Without a '"' only single-quoted items can match, and the regex's group is the item
+    # itself: no lambda cuts the quotes off.
+    single = f"regexp_extract_all({x}, '''([^'']*)''', 1)"
+    if strip:
+        single = f"list_transform({single}, lambda e: {item('e')})"
+    quoted = (f"CASE WHEN contains({x}, '\"') THEN "
+              f"list_transform(regexp_extract_all({x}, '''[^'']*''|\"[^\"]*\"'), "
+              f"lambda e: {item('e[2:-2]')}) ELSE {single} END")
     bare = (f"list_transform(string_split(trim({x}, '[]'), ','), "
-            f"lambda e: trim(e))")
+            f"lambda e: {item('trim(e)')})")
     items = (f"CASE WHEN starts_with({x}, '[') AND regexp_matches({x}, '^\\[\\s*[''\"]') "
              f"THEN {quoted} ELSE {bare} END")
-    if strip:
-        items = f"list_transform({items}, lambda e: ltrim(e, {literal(strip)}))"
     # empty values (most rows of most list columns) skip the lambdas
     return (f"CASE WHEN {expr} IS NULL OR {x} IN ('', '[]') THEN []::VARCHAR[] "
             f"ELSE list_filter({items}, lambda e: e IS NOT NULL AND e <> '') END")

@@ -188,7 +188,14 @@ def entity_list_sql(expr: str, keys: tuple[str, ...], strip: str = "") -> str:
             f"ELSE e->>'$' END")
     if strip:
         item = f"ltrim({item}, {literal(strip)})"
-    items = f"list_transform(CAST(json({x}) AS JSON[]), lambda e: {item})"
+    objects = f"list_transform(CAST(json({x}) AS JSON[]), lambda e: {item})"
+    # A list without '{' holds no object: from_json reads it in one pass, giving each item as
+    # e->>'$' does (strings unescaped, other values as JSON text), without a JSON value and two
+    # parses per item.
+    plain = f"from_json({x}, '[\"VARCHAR\"]')"
+    if strip:
+        plain = f"list_transform({plain}, lambda e: ltrim(e, {literal(strip)}))"
+    items = f"CASE WHEN contains({x}, '{{') THEN {objects} ELSE {plain} END"
     # empty values skip the JSON parsing and the lambdas
     return (f"CASE WHEN {expr} IS NULL OR {x} IN ('', '[]') THEN []::VARCHAR[] "
             f"WHEN {_is_json_list(x)} "
