@@ -4,7 +4,8 @@ Statements are written once in DuckDB's dialect. :meth:`SparkEngine.translate` p
 SQLGlot, maps the few functions the two engines name differently (``epoch_us`` ->
 ``unix_micros``, ``make_timestamptz`` -> ``timestamp_micros``, ``quantile_cont(x, q)`` ->
 ``percentile(x, q)``), and generates Spark SQL.
-Temporary tables are cached DataFrames registered as temporary views.
+Temporary tables are locally checkpointed DataFrames (materialised, lineage cut) registered
+as temporary views.
 
 The case's tables are read from their Parquet parts, which may live on any Hadoop-compatible
 file system. The session time zone is set to UTC so timestamps mean the same on both engines.
@@ -71,7 +72,11 @@ class SparkEngine:
 
     def create_table(self, name: str, query: str) -> None:
         self.drop(name)
-        df = self._df(query).cache()
+        # Materialised now, with its lineage cut: a cached view keeps the whole plan it came
+        # from, and signals that read their own tables twice per step (the peer modes) made
+        # the plans grow exponentially until the driver ran out of memory. Local checkpoints
+        # live in the executors' block managers (docs/scale-out.md).
+        df = self._df(query).localCheckpoint(eager=True)
         df.createOrReplaceTempView(name)
         self._cached[name] = df
 

@@ -58,15 +58,19 @@ def coortweet_network(engine: Engine | duckdb.DuckDBPyConnection, source: str,
         SELECT action_x AS action_id FROM ct_pairs UNION SELECT action_y FROM ct_pairs
     """)
     eng.create_table("ct_ok", f"""
-        SELECT action_id FROM ct_x
+        SELECT DISTINCT action_id FROM ct_x
         WHERE account IN (
             SELECT account FROM ct_x WHERE action_id IN (SELECT action_id FROM ct_contents)
             GROUP BY account HAVING count(*) >= {mp})
           AND action_id IN (SELECT action_id FROM ct_contents)
     """)
+    # Two outer joins, not "IN (...) OR IN (...)": Spark plans that disjunction as a nested
+    # loop over both relations, which exhausted the driver's memory.
     eng.create_table("ct_kept", """
-        SELECT * FROM ct_pairs
-        WHERE action_x IN (SELECT action_id FROM ct_ok) OR action_y IN (SELECT action_id FROM ct_ok)
+        SELECT p.* FROM ct_pairs p
+        LEFT JOIN ct_ok ox ON ox.action_id = p.action_x
+        LEFT JOIN ct_ok oy ON oy.action_id = p.action_y
+        WHERE ox.action_id IS NOT NULL OR oy.action_id IS NOT NULL
     """)
     # Older content first, as CooRTweet orders its output (content_id older than content_id_y).
     eng.create_table("ct_edges", """
