@@ -28,7 +28,8 @@ domain      object = host of the normalised URL (not wiki edits)
 hashtag     object = lower-cased hashtag, one row per tag
 mention     object = lower-cased mentioned account, one row per mention
 text        object = text key of an original post, reply, quote or comment (not reposts)
-neartext    object = near-duplicate text family (MinHash + LSH, :mod:`swarmscope.signals.neardup`)
+neartext    object = near-duplicate text family (MinHash + LSH, :mod:`swarmscope.signals.neardup`);
+            items are its texts, so only different texts of a family pair
 edit        object = wiki page (title), edits and reverts
 ==========  ===========================================================================
 
@@ -158,7 +159,7 @@ _BUILTIN = [
         authored=True,
     ),
     Behaviour(
-        "neartext", "posted near-duplicate text (same MinHash/LSH text family)",
+        "neartext", "posted different texts of one near-duplicate family (MinHash/LSH)",
         # text_families is computed by swarmscope.signals.neardup before this behaviour runs
         "SELECT a.account, 'family:' || f.family AS object, a.ts, a.platform, a.action_id, "
         "a.text_key AS item "
