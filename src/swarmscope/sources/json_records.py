@@ -43,7 +43,7 @@ Example::
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal, NamedTuple
@@ -52,7 +52,7 @@ import orjson
 import pyarrow as pa
 
 from ..errors import IngestError
-from .base import ReadContext
+from .base import ReadContext, RowBatcher
 from .compression import CountingReader, open_input
 
 #: Largest single JSON document read whole (API response pages are small).
@@ -256,6 +256,39 @@ def flush_then_reject(ctx: ReadContext, rec: JsonRecord,
     if reason is None:
         reason, value = rec.error or "not a JSON record", rec.value
     ctx.reject(rec.record, field, reason, value, line=rec.line)
+
+
+#: ``(field, reason, value)`` of a bad part of a record, as an adapter's ``add_record`` yields it.
+Problem = tuple[str | None, str, Any]
+
+
+def batches_of_records(
+        ctx: ReadContext, records: Iterable[JsonRecord], batcher: RowBatcher,
+        add_record: Callable[[RowBatcher, int, Any], Iterable[Problem]],
+        finish: Callable[[pa.RecordBatch], Iterable[pa.RecordBatch]] = lambda b: (b,),
+) -> Iterator[pa.RecordBatch]:
+    """The batches of an adapter whose records each add rows to ``batcher``
+    (``add_record(batcher, record_number, value)`` yields the record's bad parts, which are
+    rejected with :func:`flush_then_reject`). Every batch, the rows flushed before a reject
+    included, goes through ``finish`` (an adapter's last per-batch step)."""
+    for rec in records:
+        if rec.error is not None:
+            yield from _finished(flush_then_reject(ctx, rec, batcher.flush_pending), finish)
+            continue
+        for problem in add_record(batcher, rec.record, rec.value):
+            yield from _finished(flush_then_reject(ctx, rec, batcher.flush_pending, *problem),
+                                 finish)
+        if batcher.full:
+            yield from finish(batcher.flush())
+    if len(batcher):
+        yield from finish(batcher.flush())
+
+
+def _finished(batches: Iterable[pa.RecordBatch],
+              finish: Callable[[pa.RecordBatch], Iterable[pa.RecordBatch]]
+              ) -> Iterator[pa.RecordBatch]:
+    for b in batches:
+        yield from finish(b)
 
 
 def not_an_object(value: Any) -> str:

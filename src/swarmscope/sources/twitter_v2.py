@@ -58,7 +58,7 @@ import pyarrow as pa
 from .base import ReadContext, RowBatcher
 from .compression import open_input
 from .fixed_layout import Check, Columns, FixedLayoutSource, Layout, literal, refuse_mapping
-from .json_records import JsonRecords, flush_then_reject, record_lines
+from .json_records import JsonRecords, batches_of_records, record_lines
 from .table_stream import header_of
 
 #: Tweet fields kept in ``extra`` as given.
@@ -124,21 +124,10 @@ class TwitterV2Source(FixedLayoutSource):
 
     # ------------------------------------------------------------------ JSON
     def _read_json(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        batcher = RowBatcher()
         state = _JsonState(keep_extra=self.options.extra_columns != "none")
-        flush = batcher.flush_pending
         with JsonRecords(ctx, documents=True) as records:
             self._layout = records.layout
-            for rec in records:
-                if rec.error is not None:
-                    yield from flush_then_reject(ctx, rec, flush)
-                    continue
-                for field, reason, value in state.add_record(batcher, rec.record, rec.value):
-                    yield from flush_then_reject(ctx, rec, flush, field, reason, value)
-                if batcher.full:
-                    yield batcher.flush()
-        if len(batcher):
-            yield batcher.flush()
+            yield from batches_of_records(ctx, records, RowBatcher(), state.add_record)
 
     # ------------------------------------------------------------------ CSV
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:

@@ -46,7 +46,7 @@ import pyarrow as pa
 
 from .base import ReadContext, RowBatcher, Source
 from .fixed_layout import refuse_mapping
-from .json_records import JsonRecords, flush_then_reject, record_lines
+from .json_records import JsonRecords, batches_of_records, record_lines
 from .text_entities import with_text_entities
 
 #: Snippet fields kept in ``extra`` when present.
@@ -81,20 +81,11 @@ class YouTubeSource(Source):
         refuse_mapping(self.name, self.options)
         self._keep_extra = self.options.extra_columns != "none"
         con = duckdb.connect()
-        batcher = RowBatcher()
-        flush = batcher.flush_pending
         with JsonRecords(ctx, documents=True) as records:
             self._layout = records.layout
-            for rec in records:
-                if rec.error is not None:
-                    yield from flush_then_reject(ctx, rec, flush)
-                    continue
-                for problem in self._add_record(batcher, rec.record, rec.value):
-                    yield from flush_then_reject(ctx, rec, flush, *problem)
-                if batcher.full:
-                    yield from with_text_entities(con, batcher.flush(), "youtube").to_batches()
-        if len(batcher):
-            yield from with_text_entities(con, batcher.flush(), "youtube").to_batches()
+            yield from batches_of_records(
+                ctx, records, RowBatcher(), self._add_record,
+                finish=lambda b: with_text_entities(con, b, "youtube").to_batches())
 
     def _add_record(self, batcher: RowBatcher, record: int,
                     obj: Any) -> Iterator[tuple[str | None, str, Any]]:
