@@ -69,7 +69,8 @@ class Behaviour:
     sources: str | None = None
     #: the first action on an object *authors* it (a text or a link others then copy): in the
     #: significance mode the author is not a co-actor of those who copy it, as the author of a
-    #: post is not a co-actor of its reposters (see :func:`behaviour_sql`); the behaviour's own
+    #: post is not a co-actor of its reposters (``prepare_events(skip_authors=True)`` of
+    #: :mod:`swarmscope.signals.coaction`); the behaviour's own
     #: rows are then its sources
     authored: bool = False
     #: the projection has a sixth column ``item``: each object groups several items (a
