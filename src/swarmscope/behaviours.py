@@ -78,6 +78,10 @@ class Behaviour:
     #: (they are that item's co-action, which another behaviour counts: identical texts are
     #: ``text``'s), so the behaviour sees only the variation between items
     items: bool = False
+    #: each action gives at most one row (no unnesting of lists), so an action id appears once
+    #: per platform in the projection, as in the actions table; peer modes that key messages
+    #: by id alone then need not check for repeats when the case has one platform
+    one_row_per_action: bool = False
 
     def runs_on(self, tables: Iterable[str]) -> bool:
         """Whether the projection can run in a case holding ``tables`` besides ``actions``."""
@@ -106,18 +110,21 @@ _BUILTIN = [
         "ELSE 'text:' || text_key END AS object, ts, platform, action_id FROM actions "
         "WHERE kind = 'repost' AND (repost_of IS NOT NULL OR text_key IS NOT NULL)",
         sources=_POST_SOURCES,
+        one_row_per_action=True,
     ),
     Behaviour(
         "quote", "quoted the same object",
         "SELECT account, " + _Q + "repost_of AS object, ts, platform, action_id FROM actions "
         "WHERE kind = 'quote' AND repost_of IS NOT NULL",
         sources=_POST_SOURCES,
+        one_row_per_action=True,
     ),
     Behaviour(
         "share", "reposted or quoted the same object",
         "SELECT account, " + _Q + "repost_of AS object, ts, platform, action_id FROM actions "
         "WHERE kind IN ('repost', 'quote') AND repost_of IS NOT NULL",
         sources=_POST_SOURCES,
+        one_row_per_action=True,
     ),
     Behaviour(
         "reply", "replied to or commented on the same post",
@@ -125,6 +132,7 @@ _BUILTIN = [
         "WHERE kind IN ('reply', 'comment') AND parent_id IS NOT NULL",
         default_window=600.0,
         sources=_POST_SOURCES,
+        one_row_per_action=True,
     ),
     Behaviour(
         "link", "shared the same URL (normalised)",
@@ -158,6 +166,7 @@ _BUILTIN = [
         "WHERE text_key IS NOT NULL AND kind IN ('post', 'reply', 'quote', 'comment')",
         default_window=3600.0,
         authored=True,
+        one_row_per_action=True,
     ),
     Behaviour(
         "neartext", "posted different texts of one near-duplicate family (MinHash/LSH)",
@@ -177,6 +186,7 @@ _BUILTIN = [
         "SELECT account, " + _Q + "title AS object, ts, platform, action_id FROM actions "
         "WHERE kind IN ('edit', 'revert') AND title IS NOT NULL",
         default_window=3600.0,
+        one_row_per_action=True,
     ),
 ]
 

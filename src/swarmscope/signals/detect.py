@@ -173,6 +173,7 @@ def detect(
     account_tests: list[pa.Table] = []
     counts: dict[str, Any] = {"behaviours": {}}
     families = None
+    single_platform: bool | None = None  # looked up once, by the cnt mode
     if any("text_families" in get_behaviour(n).requires for n in names):
         if eng.name != "duckdb":
             raise UsageError("the neartext behaviour runs on the DuckDB engine only")
@@ -200,7 +201,12 @@ def detect(
                                               edge_weight, subgraph=1), per_window[beh])
             n_pairs = tbl.num_rows
         else:
-            _, und = cnt_network(eng, "src", per_window[beh], min_edge_weight)
+            if single_platform is None:
+                single_platform = eng.scalar(
+                    "SELECT count(DISTINCT platform) FROM actions") <= 1
+            _, und = cnt_network(eng, "src", per_window[beh], min_edge_weight, behaviour=beh,
+                                 unique_ids=single_platform
+                                 and get_behaviour(beh).one_row_per_action)
             tbl = _as_edges(und, per_window[beh])
             n_pairs = tbl.num_rows
         edge_tables.append(tbl)

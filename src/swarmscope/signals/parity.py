@@ -103,58 +103,71 @@ def coortweet_network(engine: Engine | duckdb.DuckDBPyConnection, source: str,
 
 
 def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_window: float,
-                min_edge_weight: int = 1) -> tuple[pa.Table, pa.Table]:
+                min_edge_weight: int = 1, behaviour: str | None = None,
+                unique_ids: bool = False) -> tuple[pa.Table, pa.Table]:
     """coordination-network-toolkit semantics on the relation ``source`` (one behaviour).
     Returns (directed edges, undirected edges).
 
-    Runs on the integer co-action events: an action is identified by its object and its rank
-    within the object, and account names are joined to the few edges at the end.
+    ``behaviour`` names the behaviour in the output (read from ``source`` when not given);
+    ``unique_ids`` says that ``source`` holds each action id once (a one-row-per-action
+    behaviour of a single platform), which saves checking it.
+
+    CNT's weight needs every matching message, not ranks or a crowd cap, so this mode does not
+    run the sweep of :mod:`~swarmscope.signals.coaction`: it joins the actions on ``(object,
+    time bucket)`` with the two neighbouring buckets (buckets are ``time_window`` wide, so two
+    actions within the window fall in the same or adjacent buckets) and keeps the pairs within
+    the window. The join is an equi-join, which both engines run in parallel, and the weights
+    are counted straight on names: no dense ids, no ranks.
     """
     eng = as_engine(engine)
-    # The toolkit keys messages by id: a repeated message id counts once (the earliest copy).
-    # Most behaviours have one row per action, so the deduplication runs only when needed.
-    head = eng.table(f"""
-        SELECT min(behaviour) AS behaviour, count(*) > count(DISTINCT action_id) AS repeated
-        FROM {source}
-    """).to_pylist()[0]
-    behaviour, repeated = head["behaviour"], head["repeated"]
+    if behaviour is None:
+        behaviour = eng.scalar(f"SELECT min(behaviour) FROM {source}")
     base = source
-    if repeated:
+    # The toolkit keys messages by id: a repeated message id counts once (the earliest copy;
+    # ties by account and object, so the choice does not depend on storage order).
+    if not unique_ids and eng.scalar(
+            f"SELECT count(*) > count(DISTINCT action_id) FROM {source}"):
         eng.create_table("cnt_x", f"""
             SELECT * EXCLUDE (dup) FROM (
-                SELECT *, row_number() OVER (PARTITION BY action_id ORDER BY ts, account) AS dup
+                SELECT *, row_number() OVER (PARTITION BY action_id ORDER BY ts, account, object)
+                       AS dup
                 FROM {source}
             ) AS d WHERE dup = 1
         """)
         base = "cnt_x"
-    prepare_events(eng, base, time_window, max_neighbours=None, with_ranks=True)
+    w_us = int(round(time_window * 1_000_000))
     mew = int(min_edge_weight)
-    # Directed weight: distinct messages of user_1 matched by a message of user_2. Both ends of
-    # an event are such messages; UNION removes repeats of a message for the same pair.
+    # Directed weight: distinct messages of user_1 matched by a message of user_2 (DISTINCT
+    # first: one message can match several of user_2's).
     eng.create_table("cnt_directed", f"""
-        SELECT u1, u2, count(*) AS weight
+        WITH b AS (
+            SELECT account, object, t, action_id, t // {max(w_us, 1)} AS k
+            FROM (SELECT account, object, epoch_us(ts) AS t, action_id FROM {base}) AS s
+        ),
+        y AS (
+            SELECT account, object, t, k - 1 AS k FROM b
+            UNION ALL SELECT account, object, t, k FROM b
+            UNION ALL SELECT account, object, t, k + 1 AS k FROM b
+        )
+        SELECT user_1, user_2, count(*) AS weight
         FROM (
-            SELECT ax AS u1, ay AS u2, oid, rn_x AS rn FROM events
-            UNION
-            SELECT ay AS u1, ax AS u2, oid, rn_y AS rn FROM events
-        ) AS messages
-        GROUP BY u1, u2
+            SELECT DISTINCT x.account AS user_1, y.account AS user_2, x.action_id
+            FROM b AS x JOIN y ON y.object = x.object AND y.k = x.k
+            WHERE abs(y.t - x.t) <= {w_us} AND x.account <> y.account
+        ) AS matched
+        GROUP BY user_1, user_2
         HAVING count(*) >= {mew}
     """)
     name = "CAST(NULL AS VARCHAR)" if behaviour is None else sql_literal(behaviour)
     directed = eng.table(f"""
-        SELECT {name} AS behaviour, a1.account AS user_1, a2.account AS user_2, d.weight
-        FROM cnt_directed d JOIN acc_ids a1 ON a1.aid = d.u1 JOIN acc_ids a2 ON a2.aid = d.u2
+        SELECT {name} AS behaviour, user_1, user_2, weight FROM cnt_directed
         ORDER BY user_1, user_2
     """)
-    # acc_ids are numbered in name order, so the smaller id is the smaller name.
     undirected = eng.table(f"""
-        SELECT {name} AS behaviour, an.account AS a, bn.account AS b, d.weight
-        FROM (
-            SELECT least(u1, u2) AS a_id, greatest(u1, u2) AS b_id, max(weight) AS weight
-            FROM cnt_directed GROUP BY least(u1, u2), greatest(u1, u2)
-        ) AS d JOIN acc_ids an ON an.aid = d.a_id JOIN acc_ids bn ON bn.aid = d.b_id
+        SELECT {name} AS behaviour, least(user_1, user_2) AS a, greatest(user_1, user_2) AS b,
+               max(weight) AS weight
+        FROM cnt_directed GROUP BY least(user_1, user_2), greatest(user_1, user_2)
         ORDER BY a, b
     """)
-    eng.drop("cnt_x", "cnt_directed", "events", "ev", "acc_ids", "obj_ids", "bounded")
+    eng.drop("cnt_x", "cnt_directed")
     return directed, undirected
