@@ -74,3 +74,14 @@ def test_significance_mode_finds_a_subset_of_the_peers_edges_with_evidence(coord
         assert e["q_value"] <= 0.01 and e["n_objects"] > e["expected"]
     assert (coord_case.path / "results" / "edges.parquet").exists()
     assert (coord_case.path / "results" / "network.gexf").exists()
+
+
+def test_peer_network_gives_cnt_directed_edges_as_the_toolkit_writes_them(coord_case):
+    from swarmscope.signals.parity import peer_network
+
+    path = require_shared("coortweet", "reference_cnt_tw60_mew2_edges.csv")
+    with open(path, newline="") as fh:
+        expected = {(r["user_1"], r["user_2"]): int(r["weight"]) for r in csv.DictReader(fh)}
+    edges = peer_network(coord_case, "cnt", "repost", window=60, min_edge_weight=2)
+    assert edges.column_names == ["behaviour", "user_1", "user_2", "weight"]
+    assert {(r["user_1"], r["user_2"]): r["weight"] for r in edges.to_pylist()} == expected

@@ -66,7 +66,7 @@ from ..provenance import file_sha256
 from .clusters import leiden_clusters
 from .coaction import DEFAULT_MAX_NEIGHBOURS, aggregate_pairs, prepare_events
 from .neardup import text_families
-from .parity import cnt_network, coortweet_network
+from .parity import action_ids_unique, cnt_network, coortweet_network
 from .partners import DEFAULT_TAU, empty_partner_tests, partner_test
 from .significance import score_pairs
 
@@ -173,7 +173,6 @@ def detect(
     account_tests: list[pa.Table] = []
     counts: dict[str, Any] = {"behaviours": {}}
     families = None
-    single_platform: bool | None = None  # looked up once, by the cnt mode
     if any("text_families" in get_behaviour(n).requires for n in names):
         if eng.name != "duckdb":
             raise UsageError("the neartext behaviour runs on the DuckDB engine only")
@@ -201,12 +200,8 @@ def detect(
                                               edge_weight, subgraph=1), per_window[beh])
             n_pairs = tbl.num_rows
         else:
-            if single_platform is None:
-                single_platform = eng.scalar(
-                    "SELECT count(DISTINCT platform) FROM actions") <= 1
             _, und = cnt_network(eng, "src", per_window[beh], min_edge_weight, behaviour=beh,
-                                 unique_ids=single_platform
-                                 and get_behaviour(beh).one_row_per_action)
+                                 unique_ids=action_ids_unique(eng, beh))
             tbl = _as_edges(und, per_window[beh])
             n_pairs = tbl.num_rows
         edge_tables.append(tbl)

@@ -30,12 +30,54 @@ coordination-network-toolkit (QUT Digital Observatory).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
 
+from ..behaviours import behaviour_sql, get_behaviour
+from ..case import Case
 from ..engine import sql_literal
-from ..engines import Engine
+from ..engines import Engine, open_engine
+from ..errors import UsageError
 from .coaction import as_engine, prepare_events
+
+
+def peer_network(case: Case | str | Path, mode: str, behaviour: str = "repost",
+                 window: float = 60.0, min_participation: int = 2, edge_weight: float = 0.5,
+                 min_edge_weight: int = 1, engine: str | None = None) -> pa.Table:
+    """A peer tool's network on a case, alone and in the peer's own shape: ``mode="cnt"`` gives
+    coordination-network-toolkit's directed edges (``behaviour, user_1, user_2, weight``),
+    ``mode="coortweet"`` CooRTweet's edge table (see :func:`coortweet_network`).
+
+    This is the peer's computation only, for comparing with published results edge by edge;
+    :func:`swarmscope.signals.detect.detect` with the same ``mode`` also scores accounts,
+    clusters them and writes the results into the case.
+
+    Example::
+
+        from swarmscope.signals.parity import peer_network
+        edges = peer_network("mycase", "cnt", "repost", window=60, min_edge_weight=2)
+    """
+    if not isinstance(case, Case):
+        case = Case.open(case)
+    if mode not in ("cnt", "coortweet"):
+        raise UsageError(f"unknown peer mode {mode!r}; choose cnt or coortweet")
+    eng = open_engine(case, engine)
+    eng.create_view("peer_src", behaviour_sql(behaviour))
+    if mode == "coortweet":
+        return coortweet_network(eng, "peer_src", window, min_participation, edge_weight)
+    directed, _ = cnt_network(eng, "peer_src", window, min_edge_weight, behaviour=behaviour,
+                              unique_ids=action_ids_unique(eng, behaviour))
+    return directed
+
+
+def action_ids_unique(engine: Engine, behaviour: str) -> bool:
+    """Whether the projection of ``behaviour`` holds each action id once: the case keys actions
+    by (platform, action id), so it does when the behaviour gives one row per action and the
+    case has one platform."""
+    return (get_behaviour(behaviour).one_row_per_action
+            and engine.scalar("SELECT count(DISTINCT platform) FROM actions") <= 1)
 
 
 def coortweet_network(engine: Engine | duckdb.DuckDBPyConnection, source: str,
@@ -138,11 +180,12 @@ def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_wi
     w_us = int(round(time_window * 1_000_000))
     mew = int(min_edge_weight)
     # Directed weight: distinct messages of user_1 matched by a message of user_2 (DISTINCT
-    # first: one message can match several of user_2's).
+    # first: one message can match several of user_2's). Each row of ``base`` is one message
+    # now, so a row id stands for the message id, which is then never read.
     eng.create_table("cnt_directed", f"""
         WITH b AS (
-            SELECT account, object, t, action_id, t // {max(w_us, 1)} AS k
-            FROM (SELECT account, object, epoch_us(ts) AS t, action_id FROM {base}) AS s
+            SELECT account, object, t, row_number() OVER () AS msg, t // {max(w_us, 1)} AS k
+            FROM (SELECT account, object, epoch_us(ts) AS t FROM {base}) AS s
         ),
         y AS (
             SELECT account, object, t, k - 1 AS k FROM b
@@ -151,7 +194,7 @@ def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_wi
         )
         SELECT user_1, user_2, count(*) AS weight
         FROM (
-            SELECT DISTINCT x.account AS user_1, y.account AS user_2, x.action_id
+            SELECT DISTINCT x.account AS user_1, y.account AS user_2, x.msg
             FROM b AS x JOIN y ON y.object = x.object AND y.k = x.k
             WHERE abs(y.t - x.t) <= {w_us} AND x.account <> y.account
         ) AS matched
