@@ -2,10 +2,13 @@
 
 Prints one table, measured in one run on this machine:
 
-Columns: ``compute s`` is the co-action computation alone (swarmscope: the ``detect()`` call in a
-warm process; CNT: its ``compute co_retweet`` command), ``process s`` the whole process
-(interpreter start and imports included; CNT: preprocess + compute), ``ingest s`` loading the data
-(swarmscope ingest; CNT preprocess).
+Columns: ``compute s`` is the computation alone, timed inside its process after the imports
+(swarmscope network: ``peer_network(case, "cnt")``, the same job as CNT's compute, CNT's
+directed edges; swarmscope detect: the whole ``detect()`` call, which adds the accounts table,
+scores and Leiden clusters; CNT: the function its ``compute co_retweet`` command runs, index
+building included), ``process s`` the whole process (interpreter start and imports included; for
+CNT preprocess + compute), ``ingest s`` loading the data (swarmscope ingest; CNT preprocess).
+The speed-ups compare compute times: CNT's over swarmscope's network and over its detect.
 
 - swarmscope vs coordination-network-toolkit 1.5.2 (co-retweet, window 60 s, min edge weight 2)
   on ../shared/data/coortweet/russian_coord_tweets.parquet, once (x1) and as 10 disjoint copies
@@ -55,8 +58,9 @@ def child(code: str, *args: str) -> tuple[float, float, str]:
     return secs, peak, "\n".join(lines[:-1]).strip()
 
 
-def run_timed(cmd: list[str]) -> tuple[float, float]:
-    """Run a command; wall seconds and its peak RSS (MB) via /usr/bin/time when available."""
+def run_timed(cmd: list[str], stdout: bool = False) -> tuple:
+    """Run a command; wall seconds and its peak RSS (MB) via /usr/bin/time when available (and
+    its standard output with ``stdout``)."""
     t = time.perf_counter()
     timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
     if timer:
@@ -64,11 +68,13 @@ def run_timed(cmd: list[str]) -> tuple[float, float]:
         secs = time.perf_counter() - t
         if out.returncode:
             raise RuntimeError(out.stderr[-3000:])
-        return secs, int(out.stderr.strip().splitlines()[-1]) / 1024
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode:
-        raise RuntimeError(out.stderr[-3000:])
-    return time.perf_counter() - t, float("nan")
+        res = (secs, int(out.stderr.strip().splitlines()[-1]) / 1024)
+    else:
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode:
+            raise RuntimeError(out.stderr[-3000:])
+        res = (time.perf_counter() - t, float("nan"))
+    return (*res, out.stdout) if stdout else res
 
 
 # ----------------------------------------------------------------------------- data
@@ -139,6 +145,18 @@ print(beh["candidate_pairs"], r.edges.num_rows, len(flagged), len(flagged & memb
 """
 
 
+NETWORK = r"""
+import sys, time
+from swarmscope.signals.parity import peer_network
+t = time.perf_counter()
+edges = peer_network(sys.argv[1], "cnt", "repost", window=60, min_edge_weight=2)
+secs = time.perf_counter() - t
+undirected = {(min(a, b), max(a, b)) for a, b in zip(edges.column("user_1").to_pylist(),
+                                                   edges.column("user_2").to_pylist())}
+print(len(undirected), f"{secs:.3f}")
+"""
+
+
 def copies_of_coortweet(k: int, out: Path) -> int:
     """k disjoint copies of the CooRTweet data as Parquet (ids prefixed per copy) and CNT CSV."""
     import pyarrow as pa
@@ -181,14 +199,30 @@ def ensure_cnt() -> Path | None:
     return py
 
 
-def bench_cnt(py: Path, csv_path: Path, work: Path) -> tuple[float, float, float, int]:
+# CNT's compute step timed inside its process, as swarmscope's is: the call of the function its
+# ``compute co_retweet`` command runs, without interpreter start and imports (about 0.3 s).
+CNT_COMPUTE = r"""
+import sys, time
+from coordination_network_toolkit.compute_networks import compute_co_retweet_parallel
+t = time.perf_counter()
+compute_co_retweet_parallel(sys.argv[1], 60, n_threads=int(sys.argv[2]), min_edge_weight=2)
+print("__compute__", time.perf_counter() - t)
+"""
+
+
+def bench_cnt(py: Path, csv_path: Path, work: Path) -> tuple[float, float, float, float, int]:
+    """CNT preprocess (process wall), compute (in-process), compute process wall, its peak
+    RSS, and the number of undirected edges."""
     db = work / "cnt.db"
     db.unlink(missing_ok=True)
     t_pre, _ = run_timed([str(py), "-m", "coordination_network_toolkit", str(db), "preprocess",
                           "--format", "csv", str(csv_path)])
-    t_comp, mem = run_timed([str(py), "-m", "coordination_network_toolkit", str(db), "compute",
-                             "co_retweet", "--time_window", "60", "--min_edge_weight", "2",
-                             "--n_cpus", str(os.cpu_count() or 2)])
+    script = work / "cnt_compute.py"
+    script.write_text(CNT_COMPUTE)
+    t_proc, mem, out = run_timed([str(py), str(script), str(db), str(os.cpu_count() or 2)],
+                                 stdout=True)
+    t_comp = float(next(line.split()[1] for line in out.splitlines()
+                        if line.startswith("__compute__")))
     # CNT 1.5.2's CSV writer fails on its own keyword (n_messages): read its table directly.
     import sqlite3
 
@@ -196,7 +230,7 @@ def bench_cnt(py: Path, csv_path: Path, work: Path) -> tuple[float, float, float
         n_edges = con.execute(
             "SELECT count(*) FROM (SELECT DISTINCT min(user_1, user_2), max(user_1, user_2) "
             "FROM co_retweet_network WHERE user_1 != user_2)").fetchone()[0]
-    return t_pre, t_comp, mem, n_edges
+    return t_pre, t_comp, t_proc, mem, n_edges
 
 
 def main() -> None:
@@ -215,20 +249,27 @@ def main() -> None:
                 n = copies_of_coortweet(k, stem)
                 case = work / f"case_x{k}"
                 t_in, m_in, _ = child(INGEST, str(case), str(stem.with_suffix(".parquet")))
+                t_net, m_net, out = child(NETWORK, str(case))
+                c_net = float(out.split()[-1])
+                rows.append((f"coortweet x{k}", f"{n:,}", "swarmscope network (cnt)",
+                             f"{c_net:.3f}", f"{t_net:.2f}", f"{t_in:.2f}",
+                             f"{max(m_in, m_net):.0f}", f"{out.split()[0]} edges"))
                 t_det, m_det, out = child(DETECT, str(case), "cnt")
                 c_det = float(out.split()[-1])
-                rows.append((f"coortweet x{k}", f"{n:,}", "swarmscope --mode cnt",
-                             f"{c_det:.2f}", f"{t_det:.2f}", f"{t_in:.2f}",
-                             f"{max(m_in, m_det):.0f}", f"{out.split()[1]} edges"))
+                rows.append(("", "", "swarmscope detect --mode cnt", f"{c_det:.3f}",
+                             f"{t_det:.2f}", "", f"{m_det:.0f}",
+                             f"{out.split()[1]} edges, with accounts and clusters"))
                 t_sig, m_sig, out = child(DETECT, str(case), "significance")
-                rows.append(("", "", "swarmscope significance", out.split()[-1], f"{t_sig:.2f}",
-                             "", f"{m_sig:.0f}", f"{out.split()[1]} tested pairs"))
+                rows.append(("", "", "swarmscope detect (significance)", out.split()[-1],
+                             f"{t_sig:.2f}", "", f"{m_sig:.0f}", f"{out.split()[1]} tested pairs"))
                 if py is not None:
-                    t_pre, t_cnt, m_cnt, n_edges = bench_cnt(py, stem.with_suffix(".csv"), work)
-                    rows.append(("", "", "CNT 1.5.2 co_retweet", f"{t_cnt:.2f}",
-                                 f"{t_pre + t_cnt:.2f}", f"{t_pre:.2f}", f"{m_cnt:.0f}",
-                                 f"{n_edges} edges; compute speed-up {t_cnt / c_det:.1f}x, "
-                                 f"end to end {(t_pre + t_cnt) / (t_in + t_det):.1f}x"))
+                    t_pre, t_cnt, t_proc, m_cnt, n_edges = bench_cnt(
+                        py, stem.with_suffix(".csv"), work)
+                    rows.append(("", "", "CNT 1.5.2 co_retweet", f"{t_cnt:.3f}",
+                                 f"{t_pre + t_proc:.2f}", f"{t_pre:.2f}", f"{m_cnt:.0f}",
+                                 f"{n_edges} edges; network {t_cnt / c_net:.1f}x, detect "
+                                 f"{t_cnt / c_det:.1f}x, end to end "
+                                 f"{(t_pre + t_proc) / (t_in + t_net):.1f}x"))
         else:
             print(f"(shared data not found at {SHARED}: peer comparison skipped)")
         for n in [int(s) for s in args.sizes.split(",") if s]:
