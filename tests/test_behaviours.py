@@ -138,3 +138,46 @@ def test_timestamps_are_utc(case):
     con = case.connect()
     ts = con.sql(behaviour_sql("edit")).fetchall()[0][3]
     assert ts == dt.datetime(2021, 5, 1, 12, tzinfo=dt.UTC)
+
+
+def test_a_behaviour_over_a_derived_table_gets_it_computed_and_published(case):
+    from swarmscope.signals.derived import DerivedTable, register_derived_table
+    from swarmscope.signals.detect import detect
+
+    def page_groups(c):
+        # every wiki page in one group, as a plugin's classifier might group them
+        con = c.connect()
+        tbl = con.sql("SELECT DISTINCT title, 'group-1' AS grp FROM actions "
+                      "WHERE title IS NOT NULL").to_arrow_table()
+        return tbl, {"pages": tbl.num_rows}
+
+    register_derived_table(DerivedTable("page_groups", "grouping pages", page_groups),
+                           replace=True)
+    register_behaviour(Behaviour(
+        "page-group", "edited pages of the same group",
+        "SELECT a.account, g.grp AS object, a.ts, a.platform, a.action_id "
+        "FROM actions a JOIN page_groups g ON g.title = a.title",
+        requires=("page_groups",)), replace=True)
+    steps = []
+    result = detect(case, behaviours=["page-group"], window=60, progress=steps.append)
+    assert "grouping pages" in steps
+    assert result.counts["page_groups"] == {"pages": 1}
+    assert result.counts["behaviours"]["page-group"]["actions"] == 2
+    # published next to the results, where explanations and the dossier read it
+    assert case.connect().sql("SELECT grp FROM page_groups").fetchall() == [("group-1",)]
+
+
+def test_a_derived_table_for_another_engine_is_refused_before_any_work(case):
+    from swarmscope.signals.derived import DerivedTable, register_derived_table
+    from swarmscope.signals.detect import detect
+
+    def never(c):
+        raise AssertionError("must not be computed")
+
+    register_derived_table(DerivedTable("spark_only", "x", never, engines=("spark",)),
+                           replace=True)
+    register_behaviour(Behaviour("needs-spark", "x",
+                                 "SELECT account, object, ts, platform, action_id FROM spark_only",
+                                 requires=("spark_only",)), replace=True)
+    with pytest.raises(UsageError, match="needs-spark reads spark_only"):
+        detect(case, behaviours=["needs-spark"], write=False)

@@ -65,7 +65,7 @@ from ..exports import write_csv, write_gexf, write_graphml
 from ..provenance import file_sha256
 from .clusters import leiden_clusters
 from .coaction import DEFAULT_MAX_NEIGHBOURS, aggregate_pairs, prepare_events
-from .neardup import text_families
+from .derived import get_derived_table
 from .parity import action_ids_unique, cnt_network, coortweet_network
 from .partners import DEFAULT_TAU, empty_partner_tests, partner_test
 from .significance import score_pairs
@@ -101,10 +101,16 @@ class DetectResult:
     bounded: pa.Table
     params: dict[str, Any]
     counts: dict[str, Any] = field(default_factory=dict)
-    #: near-duplicate text families, when the neartext behaviour ran (kept for explanations)
-    text_families: pa.Table | None = None
+    #: tables the behaviours required, computed for this run (:mod:`~.derived`; published with
+    #: the results, kept for explanations)
+    derived: dict[str, pa.Table] = field(default_factory=dict)
     #: the partner test per behaviour and account (:mod:`~swarmscope.signals.partners`)
     partner_tests: pa.Table | None = None
+
+    @property
+    def text_families(self) -> pa.Table | None:
+        """Near-duplicate text families, when the neartext behaviour ran."""
+        return self.derived.get("text_families")
 
     @property
     def flagged(self) -> list[str]:
@@ -172,13 +178,16 @@ def detect(
     bounded_tables: list[pa.Table] = []
     account_tests: list[pa.Table] = []
     counts: dict[str, Any] = {"behaviours": {}}
-    families = None
-    if any("text_families" in get_behaviour(n).requires for n in names):
-        if eng.name != "duckdb":
-            raise UsageError("the neartext behaviour runs on the DuckDB engine only")
-        say("near-duplicate text families (MinHash + LSH)")
-        families, counts["text_families"] = text_families(case)
-        eng.register("text_families", families)
+    derived: dict[str, pa.Table] = {}
+    for table in dict.fromkeys(t for n in names for t in get_behaviour(n).requires):
+        how = get_derived_table(table)
+        if eng.name not in how.engines:
+            users = ", ".join(n for n in names if table in get_behaviour(n).requires)
+            raise UsageError(f"{users} reads {table}, which is computed for the "
+                             f"{' or '.join(how.engines)} engine only")
+        say(how.description)
+        derived[table], counts[table] = how.compute(case)
+        eng.register(table, derived[table])
     for beh in names:
         # A view: each mode reads only the columns it needs, materialising them once. The peer
         # modes pair every action, as their tools do; the significance mode leaves same-item
@@ -222,7 +231,7 @@ def detect(
     counts["accounts"] = accounts.num_rows
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
     counts["clusters"] = clusters.num_rows
-    result = DetectResult(edges, accounts, clusters, bounded, params, counts, families,
+    result = DetectResult(edges, accounts, clusters, bounded, params, counts, derived,
                           partner_tests)
     if write:
         publish(case, result)
@@ -547,10 +556,10 @@ def publish(case: Case, result: DetectResult) -> None:
         }
         for name, p in files.items():
             txn.add_result(name, p)
-        if result.text_families is not None:
-            fp = txn.stage_path("text_families.parquet")
-            pq.write_table(result.text_families, fp)
-            txn.replace_table("text_families", [fp])
+        for name, tbl in result.derived.items():
+            fp = txn.stage_path(f"{name}.parquet")
+            pq.write_table(tbl, fp)
+            txn.replace_table(name, [fp])
         rp = txn.stage_path("detect.json")
         rp.write_bytes(orjson.dumps(run, option=orjson.OPT_INDENT_2))
         txn.add_result("detect.json", rp)
