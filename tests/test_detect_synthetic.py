@@ -108,3 +108,14 @@ def test_detection_does_not_import_pandas(planted, mode):
     out = subprocess.run([sys.executable, "-c", code, str(case.path)], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_accounts_table_lists_every_account_once_most_coordinated_first(planted):
+    case, _ = planted
+    result = detect(case, behaviours=["repost"], write=False)
+    acc = result.accounts.to_pydict()
+    n_seen = case.connect().sql("SELECT count(DISTINCT account) FROM actions").fetchall()[0][0]
+    assert len(acc["account"]) == len(set(acc["account"])) == n_seen
+    keys = [(-s, a) for s, a in zip(acc["score"], acc["account"], strict=True)]
+    assert keys == sorted(keys), "by score (descending), then by name"
+    assert acc["score"][0] > 0 and acc["score"][-1] == 0

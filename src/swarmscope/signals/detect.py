@@ -222,7 +222,9 @@ def detect(
     edges = pa.concat_tables(edge_tables) if edge_tables else _empty_edges()
     bounded = pa.concat_tables(bounded_tables) if bounded_tables else _empty_bounded()
     say("scoring accounts and clustering")
-    seen = eng.table("SELECT account, count(*) AS n_actions FROM actions GROUP BY account")
+    # in name order, which the accounts table keeps for the accounts without an edge
+    seen = eng.table("SELECT account, count(*) AS n_actions FROM actions GROUP BY account "
+                     "ORDER BY account")
     partner_tests = pa.concat_tables(account_tests) if account_tests else None
     edges = _mark_group_edges(con, edges, partner_tests, alpha)
     accounts, clusters = _accounts_and_clusters(con, edges, seen, names, alpha, seed, resolution,
@@ -453,8 +455,9 @@ def _accounts_and_clusters(con: duckdb.DuckDBPyConnection, edges: pa.Table, seen
 
 
 def _with_quiet_accounts(linked: pa.Table, seen: pa.Table) -> pa.Table:
-    """All accounts of ``seen`` ordered by score (descending) and name: ``linked`` (accounts with
-    an edge, in that order) with the rest, which score 0, merged in by name.
+    """All accounts of ``seen`` (in name order) ordered by score (descending) and name:
+    ``linked`` (accounts with an edge, in that order) with the rest, which score 0, merged in by
+    name.
 
     Equivalent to a left join of ``seen`` on ``linked`` sorted by (score DESC, account), without
     joining and sorting every column of every account (most accounts have no edge).
@@ -466,7 +469,6 @@ def _with_quiet_accounts(linked: pa.Table, seen: pa.Table) -> pa.Table:
     # Accounts scoring 0 (every account without an edge, some with one) in name order, with the
     # statistics of those that have an edge.
     quiet = seen.filter(pc.invert(pc.is_in(seen.column("account"), value_set=ahead.column("account"))))
-    quiet = quiet.take(pc.sort_indices(quiet, sort_keys=[("account", "ascending")]))
     at = pc.index_in(quiet.column("account"), value_set=linked.column("account"))
     defaults = {"score": scalar_of(np.zeros(1)), "flagged": scalar_of(np.zeros(1, np.bool_)),
                 "partners": scalar_of(np.zeros(1, np.int64))}
