@@ -85,3 +85,15 @@ def test_peer_network_gives_cnt_directed_edges_as_the_toolkit_writes_them(coord_
     edges = peer_network(coord_case, "cnt", "repost", window=60, min_edge_weight=2)
     assert edges.column_names == ["behaviour", "user_1", "user_2", "weight"]
     assert {(r["user_1"], r["user_2"]): r["weight"] for r in edges.to_pylist()} == expected
+
+
+def test_cnt_mode_publishes_the_toolkits_directed_table_until_another_mode_runs(coord_case):
+    detect(coord_case, behaviours=["repost"], window=60, mode="cnt", min_edge_weight=2)
+    results = coord_case.path / "results"
+    with open(results / "peer_edges.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 95  # the 63 pairs, 32 of them reaching weight 2 in both directions
+    assert set(rows[0]) == {"behaviour", "user_1", "user_2", "weight"}
+    detect(coord_case, behaviours=["repost"], window=60)
+    assert not (results / "peer_edges.csv").exists()
+    assert "peer_edges.parquet" not in coord_case.results()

@@ -74,6 +74,7 @@ class Transaction:
     replace_tables: set[str] = field(default_factory=set)
     ingests: list[dict[str, Any]] = field(default_factory=list)
     results: dict[str, Path] = field(default_factory=dict)
+    dropped_results: set[str] = field(default_factory=set)
     files: dict[str, Path] = field(default_factory=dict)
 
     def stage_path(self, name: str) -> Path:
@@ -92,6 +93,11 @@ class Transaction:
     def add_result(self, name: str, path: Path) -> None:
         """Publish a staged file as ``results/<name>`` (replacing an older one at commit)."""
         self.results[name] = path
+
+    def drop_result(self, name: str) -> None:
+        """Withdraw ``results/<name>`` at commit, if an earlier run published it (a result this
+        run does not produce must not stay next to the ones it does)."""
+        self.dropped_results.add(name)
 
     def add_file(self, relpath: str, path: Path) -> None:
         """Publish a staged file at ``CASE/<relpath>`` (e.g. ``rejects/<id>.jsonl``)."""
@@ -271,6 +277,8 @@ class Case:
                 os.replace(src, dest)
                 moved.append(dest)
                 results[name] = dest.relative_to(self.path).as_posix()
+        withdrawn = [self.path / results.pop(name) for name in sorted(txn.dropped_results)
+                     if name in results and name not in txn.results]
         listed_files = manifest.setdefault("files", [])
         for rel, src in txn.files.items():
             dest = self.path / rel
@@ -284,6 +292,8 @@ class Case:
         _fsync_paths(moved)
         _write_manifest(self.path, manifest)
         self.manifest = manifest
+        for path in withdrawn:  # unlisted now: a crash before this leaves only a stray file
+            path.unlink(missing_ok=True)
         self._collect_garbage()
         self._refresh_catalog()
 

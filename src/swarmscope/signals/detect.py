@@ -19,6 +19,8 @@ the significant-edge graph (:mod:`~swarmscope.signals.clusters`) and publishes i
 - ``results/clusters.parquet``: one row per cluster (size, members, behaviours, density, time
   span, top shared objects, score);
 - ``results/bounded_objects.parquet``: objects where the crowd cap applied;
+- ``results/peer_edges.parquet``, in a peer mode: the peer's own edge table (CNT's directed
+  weights, CooRTweet's columns), to compare with the peer's output line by line;
 - CSV copies (formula-safe), ``network.gexf`` and ``network.graphml`` for Gephi, and
   ``detect.json`` with the parameters, counts and the SHA-256 of every file written.
 
@@ -106,6 +108,9 @@ class DetectResult:
     derived: dict[str, pa.Table] = field(default_factory=dict)
     #: the partner test per behaviour and account (:mod:`~swarmscope.signals.partners`)
     partner_tests: pa.Table | None = None
+    #: in a peer mode, the peer's own edge table (:mod:`~swarmscope.signals.parity`): CNT's
+    #: directed ``user_1, user_2, weight``, CooRTweet's edges with its columns
+    peer_edges: pa.Table | None = None
 
     @property
     def text_families(self) -> pa.Table | None:
@@ -177,6 +182,7 @@ def detect(
     edge_tables: list[pa.Table] = []
     bounded_tables: list[pa.Table] = []
     account_tests: list[pa.Table] = []
+    peer_tables: list[pa.Table] = []
     counts: dict[str, Any] = {"behaviours": {}}
     derived: dict[str, pa.Table] = {}
     for table in dict.fromkeys(t for n in names for t in get_behaviour(n).requires):
@@ -205,12 +211,15 @@ def detect(
             bounded_tables.append(bounded)
             account_tests.append(acct)
         elif mode == "coortweet":
-            tbl = _as_edges(coortweet_network(eng, "src", per_window[beh], min_participation,
-                                              edge_weight, subgraph=1), per_window[beh])
+            peer = coortweet_network(eng, "src", per_window[beh], min_participation,
+                                     edge_weight, subgraph=1)
+            peer_tables.append(peer)
+            tbl = _as_edges(peer, per_window[beh])
             n_pairs = tbl.num_rows
         else:
-            _, und = cnt_network(eng, "src", per_window[beh], min_edge_weight, behaviour=beh,
-                                 unique_ids=action_ids_unique(eng, beh))
+            peer, und = cnt_network(eng, "src", per_window[beh], min_edge_weight, behaviour=beh,
+                                    unique_ids=action_ids_unique(eng, beh))
+            peer_tables.append(peer)
             tbl = _as_edges(und, per_window[beh])
             n_pairs = tbl.num_rows
         edge_tables.append(tbl)
@@ -234,7 +243,8 @@ def detect(
     counts["flagged"] = int(sum(accounts.column("flagged").to_pylist()))
     counts["clusters"] = clusters.num_rows
     result = DetectResult(edges, accounts, clusters, bounded, params, counts, derived,
-                          partner_tests)
+                          partner_tests,
+                          pa.concat_tables(peer_tables) if peer_tables else None)
     if write:
         publish(case, result)
     return result
@@ -530,8 +540,14 @@ def publish(case: Case, result: DetectResult) -> None:
     """Write the result tables and exports into ``case/results`` in one transaction."""
     with case.transaction() as txn:
         files: dict[str, Path] = {}
-        for name, tbl in (("edges", result.edges), ("accounts", result.accounts),
-                          ("clusters", result.clusters), ("bounded_objects", result.bounded)):
+        tables = [("edges", result.edges), ("accounts", result.accounts),
+                  ("clusters", result.clusters), ("bounded_objects", result.bounded)]
+        if result.peer_edges is not None:
+            tables.append(("peer_edges", result.peer_edges))
+        else:
+            txn.drop_result("peer_edges.parquet")
+            txn.drop_result("peer_edges.csv")
+        for name, tbl in tables:
             p = txn.stage_path(f"{name}.parquet")
             pq.write_table(tbl, p, compression="zstd")
             files[f"{name}.parquet"] = p
