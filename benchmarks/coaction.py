@@ -9,6 +9,8 @@ scores and Leiden clusters; CNT: the function its ``compute co_retweet`` command
 building included), ``process s`` the whole process (interpreter start and imports included; for
 CNT preprocess + compute), ``ingest s`` loading the data (swarmscope ingest; CNT preprocess).
 The speed-ups compare compute times: CNT's over swarmscope's network and over its detect.
+Each peer-comparison measurement runs ``--repeat`` times (default 3), the tools' runs
+interleaved; the table gives the median compute time with the range of the runs in brackets.
 
 - swarmscope vs coordination-network-toolkit 1.5.2 (co-retweet, window 60 s, min edge weight 2)
   on ../shared/data/coortweet/russian_coord_tweets.parquet, once (x1) and as 10 disjoint copies
@@ -31,6 +33,7 @@ import csv
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -210,33 +213,106 @@ print("__compute__", time.perf_counter() - t)
 """
 
 
-def bench_cnt(py: Path, csv_path: Path, work: Path) -> tuple[float, float, float, float, int]:
-    """CNT preprocess (process wall), compute (in-process), compute process wall, its peak
-    RSS, and the number of undirected edges."""
+def cnt_preprocess(py: Path, csv_path: Path, work: Path) -> tuple[float, Path]:
+    """CNT's preprocess into a fresh database: (process wall seconds, database path)."""
     db = work / "cnt.db"
     db.unlink(missing_ok=True)
     t_pre, _ = run_timed([str(py), "-m", "coordination_network_toolkit", str(db), "preprocess",
                           "--format", "csv", str(csv_path)])
+    import sqlite3
+
+    # CNT's database is in WAL mode: fold the log into the file so that one file is a copy
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return t_pre, db
+
+
+def cnt_compute(py: Path, db: Path, work: Path) -> tuple[float, float, float, int]:
+    """CNT's compute on a copy of the preprocessed database (compute builds its indexes, so
+    every run starts from the same state): (compute in-process, process wall, peak RSS,
+    undirected edges)."""
+    run_db = work / "cnt_run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{run_db}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(db, run_db)
     script = work / "cnt_compute.py"
     script.write_text(CNT_COMPUTE)
-    t_proc, mem, out = run_timed([str(py), str(script), str(db), str(os.cpu_count() or 2)],
+    t_proc, mem, out = run_timed([str(py), str(script), str(run_db), str(os.cpu_count() or 2)],
                                  stdout=True)
     t_comp = float(next(line.split()[1] for line in out.splitlines()
                         if line.startswith("__compute__")))
     # CNT 1.5.2's CSV writer fails on its own keyword (n_messages): read its table directly.
     import sqlite3
 
-    with sqlite3.connect(db) as con:
+    with sqlite3.connect(run_db) as con:
         n_edges = con.execute(
             "SELECT count(*) FROM (SELECT DISTINCT min(user_1, user_2), max(user_1, user_2) "
             "FROM co_retweet_network WHERE user_1 != user_2)").fetchone()[0]
-    return t_pre, t_comp, t_proc, mem, n_edges
+    return t_comp, t_proc, mem, n_edges
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def peer_rows(k: int, work: Path, py: Path | None, repeat: int) -> list[tuple]:
+    """Rows of coortweet x``k``: each tool measured ``repeat`` times, the runs of the tools
+    interleaved (so a burst of load hits all of them), medians reported."""
+    stem = work / f"coortweet_x{k}"
+    n = copies_of_coortweet(k, stem)
+    case = work / f"case_x{k}"
+    t_in, m_in, _ = child(INGEST, str(case), str(stem.with_suffix(".parquet")))
+    t_pre, db = cnt_preprocess(py, stem.with_suffix(".csv"), work) if py else (0.0, None)
+    runs: dict[str, list[tuple[float, float, float, str]]] = {
+        "net": [], "cnt": [], "sig": [], "peer": []}
+    for _ in range(repeat):
+        t, m, out = child(NETWORK, str(case))
+        runs["net"].append((float(out.split()[-1]), t, m, out))
+        t, m, out = child(DETECT, str(case), "cnt")
+        runs["cnt"].append((float(out.split()[-1]), t, m, out))
+        t, m, out = child(DETECT, str(case), "significance")
+        runs["sig"].append((float(out.split()[-1]), t, m, out))
+        if db is not None:
+            c, t, m, n_edges = cnt_compute(py, db, work)
+            runs["peer"].append((c, t, m, str(n_edges)))
+
+    def med(key: str, i: int) -> float:
+        return median([r[i] for r in runs[key]])
+
+    def spread(key: str) -> str:
+        xs = sorted(r[0] for r in runs[key])
+        return f" ({xs[0]:.3f}-{xs[-1]:.3f})" if len(xs) > 1 else ""
+
+    c_net, c_det = med("net", 0), med("cnt", 0)
+    rows = [
+        (f"coortweet x{k}", f"{n:,}", "swarmscope network (cnt)",
+         f"{c_net:.3f}{spread('net')}", f"{med('net', 1):.2f}", f"{t_in:.2f}",
+         f"{max(m_in, max(r[2] for r in runs['net'])):.0f}",
+         f"{runs['net'][0][3].split()[0]} edges"),
+        ("", "", "swarmscope detect --mode cnt", f"{c_det:.3f}{spread('cnt')}",
+         f"{med('cnt', 1):.2f}", "", f"{max(r[2] for r in runs['cnt']):.0f}",
+         f"{runs['cnt'][0][3].split()[1]} edges, with accounts and clusters"),
+        ("", "", "swarmscope detect (significance)", f"{med('sig', 0):.3f}{spread('sig')}",
+         f"{med('sig', 1):.2f}", "", f"{max(r[2] for r in runs['sig']):.0f}",
+         f"{runs['sig'][0][3].split()[1]} tested pairs"),
+    ]
+    if runs["peer"]:
+        c_cnt, t_cnt = med("peer", 0), med("peer", 1)
+        rows.append(("", "", "CNT 1.5.2 co_retweet", f"{c_cnt:.3f}{spread('peer')}",
+                     f"{t_pre + t_cnt:.2f}", f"{t_pre:.2f}",
+                     f"{max(r[2] for r in runs['peer']):.0f}",
+                     f"{runs['peer'][0][3]} edges; network {c_cnt / c_net:.1f}x, detect "
+                     f"{c_cnt / c_det:.1f}x, end to end "
+                     f"{(t_pre + t_cnt) / (t_in + med('net', 1)):.1f}x"))
+    return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000000,10000000")
     ap.add_argument("--skip-cnt", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each peer-comparison measurement (medians are reported)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="swarmscope-bench-"))
@@ -245,31 +321,7 @@ def main() -> None:
         if SHARED.exists():
             py = None if args.skip_cnt else ensure_cnt()
             for k in (1, 10):
-                stem = work / f"coortweet_x{k}"
-                n = copies_of_coortweet(k, stem)
-                case = work / f"case_x{k}"
-                t_in, m_in, _ = child(INGEST, str(case), str(stem.with_suffix(".parquet")))
-                t_net, m_net, out = child(NETWORK, str(case))
-                c_net = float(out.split()[-1])
-                rows.append((f"coortweet x{k}", f"{n:,}", "swarmscope network (cnt)",
-                             f"{c_net:.3f}", f"{t_net:.2f}", f"{t_in:.2f}",
-                             f"{max(m_in, m_net):.0f}", f"{out.split()[0]} edges"))
-                t_det, m_det, out = child(DETECT, str(case), "cnt")
-                c_det = float(out.split()[-1])
-                rows.append(("", "", "swarmscope detect --mode cnt", f"{c_det:.3f}",
-                             f"{t_det:.2f}", "", f"{m_det:.0f}",
-                             f"{out.split()[1]} edges, with accounts and clusters"))
-                t_sig, m_sig, out = child(DETECT, str(case), "significance")
-                rows.append(("", "", "swarmscope detect (significance)", out.split()[-1],
-                             f"{t_sig:.2f}", "", f"{m_sig:.0f}", f"{out.split()[1]} tested pairs"))
-                if py is not None:
-                    t_pre, t_cnt, t_proc, m_cnt, n_edges = bench_cnt(
-                        py, stem.with_suffix(".csv"), work)
-                    rows.append(("", "", "CNT 1.5.2 co_retweet", f"{t_cnt:.3f}",
-                                 f"{t_pre + t_proc:.2f}", f"{t_pre:.2f}", f"{m_cnt:.0f}",
-                                 f"{n_edges} edges; network {t_cnt / c_net:.1f}x, detect "
-                                 f"{t_cnt / c_det:.1f}x, end to end "
-                                 f"{(t_pre + t_proc) / (t_in + t_net):.1f}x"))
+                rows += peer_rows(k, work, py, args.repeat)
         else:
             print(f"(shared data not found at {SHARED}: peer comparison skipped)")
         for n in [int(s) for s in args.sizes.split(",") if s]:
