@@ -60,11 +60,6 @@ class SparkEngine:
         def rename(node: exp.Expression) -> exp.Expression:
             if isinstance(node, exp.Anonymous) and node.name.upper() in _RENAMES:
                 return exp.Anonymous(this=_RENAMES[node.name.upper()], expressions=node.expressions)
-            if (isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber)
-                    and not node.args.get("order") and not node.args.get("partition_by")):
-                # A row number over no order is only a unique row id; Spark refuses an unordered
-                # row_number() and has a cheaper unique id
-                return exp.Anonymous(this="MONOTONICALLY_INCREASING_ID", expressions=[])
             if isinstance(node, exp.PercentileCont) and node.expression is not None:
                 # DuckDB quantile_cont(x, q) = Spark's exact, interpolating percentile(x, q)
                 return exp.Anonymous(this="PERCENTILE", expressions=[node.this, node.expression])

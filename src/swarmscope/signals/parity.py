@@ -181,10 +181,14 @@ def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_wi
     mew = int(min_edge_weight)
     # Directed weight: distinct messages of user_1 matched by a message of user_2 (DISTINCT
     # first: one message can match several of user_2's). Each row of ``base`` is one message
-    # now, so a row id stands for the message id, which is then never read.
+    # now, so any unique row id stands for the message id (a long string, never read here). A
+    # random UUID is one that every thread draws on its own, where a row number made DuckDB
+    # read and number the rows in a single thread. Two of 10^9 messages share a UUID
+    # with a probability below 10^-19, and the ids do not depend on the data, so input cannot
+    # be written to collide.
     eng.create_table("cnt_directed", f"""
         WITH b AS (
-            SELECT account, object, t, row_number() OVER () AS msg, t // {max(w_us, 1)} AS k
+            SELECT account, object, t, gen_random_uuid() AS msg, t // {max(w_us, 1)} AS k
             FROM (SELECT account, object, epoch_us(ts) AS t FROM {base}) AS s
         ),
         y AS (
