@@ -176,8 +176,8 @@ class CrowdTangleSource(FixedLayoutSource):
         }
         mapped = {"URL", "User Name", "Facebook Id", "Post Created", text_col, "Title",
                   "Final Link"}
-        if self.options.extra_columns != "none":
-            exprs["extra"] = c.extra({m for m in mapped if m})
+        extra = (c.unmapped({m for m in mapped if m}) if self.options.extra_columns != "none"
+                 else [])
         labels = {"action_id": "URL", "account": "User Name", "account_id": "Facebook Id",
                   "ts": ts_label, "text": text_col or "Message", "title": "Title"}
-        return Layout(exprs, labels, checks, steps)
+        return Layout(exprs, labels, checks, steps, extra=extra)

@@ -49,6 +49,7 @@ from ..errors import IngestError, UsageError
 from ..readahead import read_ahead
 from ..schema import SOURCE_COLUMNS
 from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
+from .json_object import json_objects
 from .table_stream import RECORD, RESERVED_PREFIX, csv_record_lines, open_table
 
 
@@ -95,13 +96,9 @@ class Columns:
         """A trimmed identifier; empty means absent (NULL)."""
         return f"nullif(trim({ident(name)}), '')" if name is not None and name in self._set else NULL
 
-    def extra(self, exclude: set[str]) -> str:
-        """JSON object of every column not in ``exclude`` (values as given, text)."""
-        keep = [c for c in self.names if c not in exclude]
-        if not keep:
-            return NULL
-        pairs = ", ".join(f"{literal(c)}, {ident(c)}" for c in keep)
-        return f"CAST(json_object({pairs}) AS VARCHAR)"
+    def unmapped(self, exclude: set[str]) -> list[str]:
+        """The columns not in ``exclude``, in file order (for :attr:`Layout.extra`)."""
+        return [c for c in self.names if c not in exclude]
 
 
 @dataclass
@@ -125,10 +122,26 @@ class Layout:
     #: :func:`derived`; each step may use the steps before it. An expression written twice would
     #: be evaluated twice (DuckDB does not share work inside a lambda).
     steps: list[dict[str, str]] = field(default_factory=list)
+    #: Input columns kept in ``extra``: a JSON object of their names and values as given (text),
+    #: built from the input batch by :func:`~swarmscope.sources.json_object.json_objects`.
+    #: Replaces ``exprs["extra"]`` when not empty.
+    extra: list[str] = field(default_factory=list)
 
-    def sql(self) -> str:
+    def plan(self, columns: list[str]) -> tuple[str, dict[str, str]]:
+        """The mapping SQL over a batch with the input ``columns``, and the source columns it
+        leaves out because they are input columns as given (source column -> input column).
+
+        Those, and ``extra``, are taken from the input batch without passing through DuckDB:
+        scanning a long text and copying it back out cost more than all the expressions of most
+        columns together.
+        """
+        inputs = {ident(c): c for c in columns}
+        copied = {col: inputs[expr] for col, expr in self.exprs.items()
+                  if col in SOURCE_COLUMNS and expr in inputs}
         select = []
         for col in SOURCE_COLUMNS:
+            if col in copied or (col == "extra" and self.extra):
+                continue
             default = EMPTY_LIST if col in LIST_COLUMNS else NULL
             select.append(f"{self.exprs.get(col, default)} AS {col}")
         select.append(f"{RECORD_SQL} AS record")
@@ -148,7 +161,7 @@ class Layout:
         for step in steps:
             values = ", ".join(f"{expr} AS {derived(name)}" for name, expr in step.items())
             source = f"(SELECT *, {values} FROM {source})"  # noqa: S608 - column SQL only
-        return "SELECT " + ", ".join(select) + " FROM " + source  # noqa: S608
+        return "SELECT " + ", ".join(select) + " FROM " + source, copied  # noqa: S608
 
 
 def refuse_mapping(name: str, options: SourceOptions) -> None:
@@ -184,13 +197,16 @@ class FixedLayoutSource(Source):
                 f"(its columns: {', '.join(table.columns[:30])})")
         layout = self.layout(ctx, table.columns)
         self._labels = dict(layout.labels)
-        sql = layout.sql()
+        sql, copied = layout.plan(table.columns)
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
+        # One thread: the ingest pipeline keeps the cores busy with its own threads, and the
+        # rows come out in the order of the batch (see _with_input_columns).
+        con.execute("SET threads=1")
         # The CSV blocks are parsed in another thread while DuckDB maps the previous ones.
         parsed = read_ahead(table.batches, name=f"swarmscope-parse-{ctx.path.name}")
         for batch in parsed:  # noqa: B007 - scanned by duckdb by name
-            out = con.sql(sql).to_arrow_table()
+            out = _with_input_columns(con.sql(sql).to_arrow_table(), batch, copied, layout.extra)
             if layout.checks:
                 yield from self._apply_checks(ctx, out, layout.checks)
             else:
@@ -235,6 +251,32 @@ class FixedLayoutSource(Source):
         if getattr(self, "_kind", "csv") != "csv":
             return {}
         return csv_record_lines(ctx, records, self.options.delimiter or self.delimiter)
+
+
+def _with_input_columns(out: pa.Table, batch: pa.RecordBatch | pa.Table,
+                        copied: dict[str, str], extra: list[str]) -> pa.Table:
+    """The mapped rows ``out`` with the columns :meth:`Layout.plan` left out of the SQL."""
+    if not copied and not extra:
+        return out
+    if isinstance(batch, pa.RecordBatch):
+        batch = pa.Table.from_batches([batch])
+    # Row i of ``out`` must be row i of the batch. A single-threaded DuckDB returns the rows of
+    # a plain SELECT in the order it scanned them; should it not, the rows are put back in that
+    # order, which is that of their record numbers (increasing within a batch).
+    if not out.column("record").equals(batch.column(RECORD)):
+        out = out.take(pc.sort_indices(out.column("record")))
+        if not out.column("record").equals(batch.column(RECORD)):
+            raise RuntimeError("internal error: mapped rows do not match the input rows")
+    names = [*SOURCE_COLUMNS, *(n for n in out.column_names if n not in SOURCE_COLUMNS)]
+    columns = []
+    for name in names:
+        if name in copied:
+            columns.append(batch.column(copied[name]))
+        elif name == "extra" and extra:
+            columns.append(json_objects(extra, [batch.column(c) for c in extra]))
+        else:
+            columns.append(out.column(name))
+    return pa.Table.from_arrays(columns, names=names)
 
 
 def _whole(table: pa.Table) -> Iterator[pa.RecordBatch]:

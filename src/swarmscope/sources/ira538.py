@@ -94,8 +94,7 @@ class Ira538Source(FixedLayoutSource):
             "hashtags": hashtags_sql(text),
             "mentions": mentions_sql(text, "twitter"),
         }
-        if self.options.extra_columns != "none":
-            exprs["extra"] = c.extra(set(MAPPED))
+        extra = c.unmapped(set(MAPPED)) if self.options.extra_columns != "none" else []
         known = ", ".join(literal(t) for t in ("", *REPOST_TYPES, *QUOTE_TYPES))
         checks = [
             Check("post_type", f"{post_type} NOT IN ({known})",
@@ -110,4 +109,4 @@ class Ira538Source(FixedLayoutSource):
         labels = {"account": "author", "account_id": "external_author_id",
                   "ts": "publish_date", "text": "content", "kind": "post_type",
                   "action_id": "tweet_id" if "tweet_id" in c else "(row number)"}
-        return Layout(exprs, labels, checks)
+        return Layout(exprs, labels, checks, extra=extra)

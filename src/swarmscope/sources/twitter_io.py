@@ -111,8 +111,7 @@ class TwitterIOSource(FixedLayoutSource):
             "mentions": (bracket_list_sql(c.raw("user_mentions"), "@") if "user_mentions" in c
                          else "[]::VARCHAR[]"),
         }
-        if self.options.extra_columns != "none":
-            exprs["extra"] = c.extra(set(MAPPED))
+        extra = c.unmapped(set(MAPPED)) if self.options.extra_columns != "none" else []
         checks = [
             Check("tweetid", f"NOT regexp_full_match(trim({c.raw('tweetid')}), '[0-9]+') "
                   f"AND trim({c.raw('tweetid')}) <> ''",
@@ -125,4 +124,4 @@ class TwitterIOSource(FixedLayoutSource):
         labels = {"action_id": "tweetid", "account": "user_screen_name", "account_id": "userid",
                   "ts": "tweet_time", "text": "tweet_text", "parent_id": "in_reply_to_tweetid",
                   "repost_of": "retweet_tweetid", "kind": "is_retweet"}
-        return Layout(exprs, labels, checks)
+        return Layout(exprs, labels, checks, extra=extra)

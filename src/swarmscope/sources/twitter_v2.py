@@ -153,8 +153,7 @@ class TwitterV2Source(FixedLayoutSource):
         mapped = {"id", "author.username", "author_id", "created_at", "text", "entities.urls",
                   "entities.hashtags", "entities.mentions",
                   *(f"referenced_tweets.{t}.id" for t in REFERENCE_TYPES), *CSV_DROPPED}
-        if self.options.extra_columns != "none":
-            exprs["extra"] = c.extra(mapped)
+        extra = c.unmapped(mapped) if self.options.extra_columns != "none" else []
         checks = [Check("id", f"NOT regexp_full_match(trim({c.raw('id')}), '[0-9]*')",
                         "id is not a number (a spreadsheet may have rounded it)", c.raw("id"))]
         for col in ("entities.urls", "entities.hashtags", "entities.mentions",
@@ -165,7 +164,7 @@ class TwitterV2Source(FixedLayoutSource):
                                     "not a JSON list", c.raw(col)))
         labels = {"action_id": "id", "account": "author.username", "account_id": "author_id",
                   "ts": "created_at", "text": "text"}
-        return Layout(exprs, labels, checks)
+        return Layout(exprs, labels, checks, extra=extra)
 
 
 def entity_list_sql(expr: str, keys: tuple[str, ...], strip: str = "") -> str:
