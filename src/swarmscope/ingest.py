@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,7 +55,7 @@ from .case import Case, Transaction
 from .engine import connect, sql_list
 from .errors import IngestError, UsageError
 from .provenance import file_sha256
-from .readahead import read_ahead
+from .readahead import ordered_map, read_ahead
 from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
@@ -219,10 +220,9 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
                               use_dictionary=list(DICTIONARY_COLUMNS),
                               write_statistics=STATISTICS_COLUMNS)
     bad_rows: list[tuple[int, str, str, Any]] = []
-    # Three stages besides this thread's writing: parse (the adapter, with its own read-ahead
-    # where it has one), derive (_finalized), write; each hands over in order.
-    derived = read_ahead(_finalized(source, ctx, consumed, fr.ingest_id, options), READ_AHEAD,
-                         name=f"swarmscope-derive-{path.name}")
+    # Three stages: parse (the adapter, with its own read-ahead where it has one), derive
+    # (_finalized, two workers) and this thread's writing; each hands over in order.
+    derived = _finalized(source, ctx, consumed, fr.ingest_id, options)
     try:
         for rows, table, bad, done in derived:
             fr.records += rows
@@ -259,20 +259,33 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
                options: SourceOptions
                ) -> Iterator[tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]]:
     """``(rows read, good rows in final form, bad records, bytes consumed)`` per group of the
-    adapter's batches (:func:`_read_ahead`), in file order."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
+    adapter's batches (:func:`_read_ahead`), in file order, derived by two workers."""
+    local = threading.local()
+    connections: list[duckdb.DuckDBPyConnection] = []
+
+    def derive(item: tuple[pa.Table | None, int]
+               ) -> tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]:
+        group, done = item
+        if group is None:
+            return 0, None, [], done
+        con = getattr(local, "con", None)
+        if con is None:
+            # one DuckDB thread per worker: the workers and the other stages share the cores
+            con = local.con = duckdb.connect(config={"threads": 1})
+            con.execute("SET TimeZone='UTC'")
+            connections.append(con)
+        table, bad = _finalize(con, group, ingest_id, options)
+        return group.num_rows, table, bad, done
+
     groups = _read_ahead(source, ctx, consumed)
+    results = ordered_map(derive, groups, name=f"swarmscope-derive-{ctx.path.name}")
     try:
-        for group, done in groups:
-            if group is None:
-                yield 0, None, [], done
-            else:
-                table, bad = _finalize(con, group, ingest_id, options)
-                yield group.num_rows, table, bad, done
+        yield from results
     finally:
+        results.close()  # waits for the workers
         groups.close()
-        con.close()
+        for con in connections:
+            con.close()
 
 
 def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
@@ -334,22 +347,26 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     else:
         ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
         ts_sql = "ts"
+    records = batch.column("record")
     derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
-        [ts_in, _normalize_links(batch.column("urls")), batch.column("text")],
-        names=["ts", "links", "text"])
+        [ts_in, _normalize_links(batch.column("urls")), batch.column("text"), records],
+        names=["ts", "links", "text", "record"])
     # The text key's steps in nested SELECTs: each step reads the previous value several times.
-    removed = f"SELECT ts, links, {removed_sql('text')} AS text FROM derive"
-    collapsed = f"SELECT ts, links, {collapsed_sql('text')} AS text FROM ({removed})"
+    removed = f"SELECT ts, links, record, {removed_sql('text')} AS text FROM derive"
+    collapsed = f"SELECT ts, links, record, {collapsed_sql('text')} AS text FROM ({removed})"
     derived = con.sql(
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{key_sql('text')} AS text_key FROM ({collapsed})"
+        f"{key_sql('text')} AS text_key, record FROM ({collapsed})"
     ).to_arrow_table()
+    # The derived values are paired with the batch's rows by position: DuckDB (one thread)
+    # keeps the scan order, and the record numbers confirm it.
+    if not derived.column("record").equals(records):
+        raise RuntimeError("internal error: derived rows are not in the order of the batch")
     ts = derived.column("ts").cast(TS_TYPE)
     invalid: pa.ChunkedArray | None = None
     bad: list[tuple[int, str, str, Any]] = []
-    records = batch.column("record")
     checks: list[tuple[str, pa.Array, str]] = []
     for col in ("platform", "action_id", "account", "kind"):
         arr = batch.column(col)

@@ -32,10 +32,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _END = object()
 
@@ -81,3 +84,38 @@ def read_ahead(items: Iterator[T], depth: int = 2, name: str = "swarmscope-read-
     finally:
         stop.set()
         thread.join()
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterator[T], workers: int = 2,
+                name: str = "swarmscope-map") -> Iterator[R]:
+    """``fn(item)`` for each of ``items``, computed by ``workers`` threads, in the order of
+    ``items``.
+
+    A stage that is slower than the others would leave a core idle while the others wait for
+    it; with two workers it takes both cores when it needs them. As with :func:`read_ahead`, an
+    exception (of ``fn`` for an item, or of ``items``) is raised where it occurred, after the
+    results before it, and at most ``workers + 1`` items are in flight.
+
+    Example::
+
+        >>> list(ordered_map(lambda x: x * x, iter(range(6))))
+        [0, 1, 4, 9, 16, 25]
+    """
+    pending: deque[Future[R]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name) as pool:
+        try:
+            try:
+                for item in items:
+                    pending.append(pool.submit(fn, item))
+                    if len(pending) > workers:
+                        yield pending.popleft().result()
+            except Exception:
+                # the items before the failure go first: an error in them comes first
+                while pending:
+                    yield pending.popleft().result()
+                raise
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

@@ -37,6 +37,7 @@ Example (a three-column layout)::
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -46,7 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import IngestError, UsageError
-from ..readahead import read_ahead
+from ..readahead import ordered_map, read_ahead
 from ..schema import SOURCE_COLUMNS
 from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
 from .json_object import json_objects
@@ -198,19 +199,34 @@ class FixedLayoutSource(Source):
         layout = self.layout(ctx, table.columns)
         self._labels = dict(layout.labels)
         sql, copied = layout.plan(table.columns)
-        con = duckdb.connect()
-        con.execute("SET TimeZone='UTC'")
-        # One thread: the ingest pipeline keeps the cores busy with its own threads, and the
-        # rows come out in the order of the batch (see _with_input_columns).
-        con.execute("SET threads=1")
-        # The CSV blocks are parsed in another thread while DuckDB maps the previous ones.
+        local = threading.local()
+        connections: list[duckdb.DuckDBPyConnection] = []
+
+        def mapped(batch: pa.RecordBatch | pa.Table) -> pa.Table:  # scanned by duckdb by name
+            con = getattr(local, "con", None)
+            if con is None:
+                # One DuckDB thread per worker: the workers and the pipeline's other stages
+                # share the cores, and the rows come out in the order of the batch.
+                con = local.con = duckdb.connect(config={"threads": 1})
+                con.execute("SET TimeZone='UTC'")
+                connections.append(con)
+            return _with_input_columns(con.sql(sql).to_arrow_table(), batch, copied, layout.extra)
+
+        # The CSV blocks are parsed in another thread while two workers map the previous ones;
+        # the checks (which report bad records) run here, in file order.
         parsed = read_ahead(table.batches, name=f"swarmscope-parse-{ctx.path.name}")
-        for batch in parsed:  # noqa: B007 - scanned by duckdb by name
-            out = _with_input_columns(con.sql(sql).to_arrow_table(), batch, copied, layout.extra)
-            if layout.checks:
-                yield from self._apply_checks(ctx, out, layout.checks)
-            else:
-                yield from _whole(out)
+        results = ordered_map(mapped, parsed, name=f"swarmscope-map-{ctx.path.name}")
+        try:
+            for out in results:
+                if layout.checks:
+                    yield from self._apply_checks(ctx, out, layout.checks)
+                else:
+                    yield from _whole(out)
+        finally:
+            results.close()  # waits for the workers
+            parsed.close()
+            for con in connections:
+                con.close()
         # Lines of records rejected in skip mode, found in one pass at the end.
         unplaced = [r for r in ctx.rejects if r.line is None and r.record is not None]
         if unplaced:
