@@ -145,12 +145,14 @@ class CrowdTangleSource(FixedLayoutSource):
         instagram_file = "Account" in c and "Page Name" not in c and "Facebook Id" not in c
         steps[0]["url"] = c.id("URL")
         url = derived("url")
+        # A Facebook address needs a test of its own only where the default is Instagram.
+        facebook = (f"WHEN regexp_matches(coalesce({url}, ''), "
+                    f"'^https?://([a-z0-9-]+\\.)*(facebook\\.com|fb\\.com|fb\\.watch)/', 'i') "
+                    f"THEN 'facebook' " if instagram_file else "")
         steps[1]["platform"] = (
             f"CASE WHEN regexp_matches(coalesce({url}, ''), "
             f"'^https?://([a-z0-9-]+\\.)*instagram\\.com/', 'i') THEN 'instagram' "
-            f"WHEN regexp_matches(coalesce({url}, ''), "
-            f"'^https?://([a-z0-9-]+\\.)*(facebook\\.com|fb\\.com|fb\\.watch)/', 'i') "
-            f"THEN 'facebook' ELSE {literal('instagram' if instagram_file else 'facebook')} END")
+            f"{facebook}ELSE {literal('instagram' if instagram_file else 'facebook')} END")
         platform = derived("platform")
         text_col = c.first("Message", "Description")
         text = c.raw(text_col)
