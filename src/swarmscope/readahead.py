@@ -104,16 +104,19 @@ def ordered_map(fn: Callable[[T], R], items: Iterator[T], workers: int = 2,
     pending: deque[Future[R]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name) as pool:
         try:
-            try:
-                for item in items:
-                    pending.append(pool.submit(fn, item))
-                    if len(pending) > workers:
+            while True:
+                try:
+                    item = next(items)
+                except StopIteration:
+                    break
+                except Exception:
+                    # the items before the failure go first: an error in them comes first
+                    while pending:
                         yield pending.popleft().result()
-            except Exception:
-                # the items before the failure go first: an error in them comes first
-                while pending:
+                    raise
+                pending.append(pool.submit(fn, item))
+                if len(pending) > workers:
                     yield pending.popleft().result()
-                raise
             while pending:
                 yield pending.popleft().result()
         finally:
