@@ -68,3 +68,21 @@ def test_stopping_early_leaves_no_work_running() -> None:
     done = len(started)
     time.sleep(0.05)
     assert len(started) == done <= 4
+
+
+def test_read_ahead_starts_at_once_and_close_without_reading_closes_the_items() -> None:
+    started = threading.Event()
+    closed = threading.Event()
+
+    def items() -> Iterator[int]:
+        started.set()
+        try:
+            yield from range(100)
+        finally:
+            closed.set()
+
+    ahead = readahead.read_ahead(items(), depth=2)
+    assert started.wait(5)  # producing before anyone asked for an item
+    ahead.close()
+    assert closed.is_set()
+    assert list(ahead) == []

@@ -160,15 +160,22 @@ def ingest(
         for i, path in enumerate(paths):
             fmt = detect_format(path) if format == "auto" else format
             source = get_source(fmt)(options)
-            sha = file_sha256(path)
-            fr = FileReport(path=str(path), format=fmt, sha256=sha, ingest_id=f"{txn.txid}-{i}")
+            # The hash is computed in another thread while the file is read (hashlib releases
+            # the GIL): it was a tenth of a second before the first row, on one core.
+            sha = _in_background(file_sha256, path)
+            fr = FileReport(path=str(path), format=fmt, sha256="", ingest_id=f"{txn.txid}-{i}")
             out = txn.stage_path(f"staged-{i}.parquet")
             size = path.stat().st_size
             on_bytes = None
             if progress is not None:
                 def on_bytes(n: int, _i: int = i, _s: int = size) -> None:
                     progress(_i, n, _s)
-            rej = _ingest_file(source, path, fr, options, on_error, out, on_bytes)
+            try:
+                rej = _ingest_file(source, path, fr, options, on_error, out, on_bytes, sha)
+            finally:
+                # Waits for the thread also when reading failed; an error of the hash (which
+                # came first when the hash was computed before reading) takes precedence.
+                fr.sha256 = sha()
             if rej:
                 rejects[fr.ingest_id] = rej
                 fr.rejected = len(rej)
@@ -205,16 +212,39 @@ def _options_record(options: SourceOptions, on_error: str) -> dict[str, Any]:
     return rec
 
 
+def _in_background(fn: Callable[[Path], str], path: Path) -> Callable[[], str]:
+    """``fn(path)`` run in a thread; the returned function waits for its result."""
+    result: list[str] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(fn(path))
+        except BaseException as exc:  # noqa: BLE001 - raised again by the waiting thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name=f"swarmscope-hash-{path.name}", daemon=True)
+    thread.start()
+
+    def wait() -> str:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return result[0]
+
+    return wait
+
+
 def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOptions,
-                 on_error: str, out: Path,
-                 progress: Callable[[int], None] | None) -> list[dict[str, Any]]:
+                 on_error: str, out: Path, progress: Callable[[int], None] | None,
+                 sha: Callable[[], str]) -> list[dict[str, Any]]:
     consumed = [0]
 
     def at(n: int) -> None:
         consumed[0] = n  # read by the reading thread when it hands over the next batch
 
-    ctx = ReadContext(path, str(path), options, on_error=on_error, file_key=fr.sha256[:16],
-                      progress=at)
+    ctx = ReadContext(path, str(path), options, on_error=on_error,
+                      file_key=lambda: sha()[:16], progress=at)
     # zstd as for committed parts: in the usual case this file becomes the part as it is.
     writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="zstd",
                               use_dictionary=list(DICTIONARY_COLUMNS),
@@ -260,8 +290,17 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
                ) -> Iterator[tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]]:
     """``(rows read, good rows in final form, bad records, bytes consumed)`` per group of the
     adapter's batches (:func:`_read_ahead`), in file order, derived by two workers."""
+    # The adapter starts reading (in its thread) while the database opens.
+    groups = _read_ahead(source, ctx, consumed)
+    # One DuckDB thread per query (the workers and the other stages share the cores); each
+    # worker has a cursor of one database, which is the costly part to open.
+    try:
+        db = duckdb.connect(config={"threads": 1})
+    except BaseException:
+        groups.close()
+        raise
     local = threading.local()
-    connections: list[duckdb.DuckDBPyConnection] = []
+    connections = [db]
 
     def derive(item: tuple[pa.Table | None, int]
                ) -> tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]:
@@ -270,21 +309,19 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
             return 0, None, [], done
         con = getattr(local, "con", None)
         if con is None:
-            # one DuckDB thread per worker: the workers and the other stages share the cores
-            con = local.con = duckdb.connect(config={"threads": 1})
+            con = local.con = db.cursor()
             con.execute("SET TimeZone='UTC'")
             connections.append(con)
         table, bad = _finalize(con, group, ingest_id, options)
         return group.num_rows, table, bad, done
 
-    groups = _read_ahead(source, ctx, consumed)
     results = ordered_map(derive, groups, name=f"swarmscope-derive-{ctx.path.name}")
     try:
         yield from results
     finally:
         results.close()  # waits for the workers
         groups.close()
-        for con in connections:
+        for con in reversed(connections):
             con.close()
 
 

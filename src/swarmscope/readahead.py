@@ -44,46 +44,73 @@ _END = object()
 
 
 def read_ahead(items: Iterator[T], depth: int = 2, name: str = "swarmscope-read-ahead"
-               ) -> Iterator[T]:
-    """The items of ``items``, produced in a background thread up to ``depth`` ahead."""
-    handover: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+               ) -> ReadAhead[T]:
+    """The items of ``items``, produced in a background thread up to ``depth`` ahead.
 
-    def put(failed: bool, item: Any) -> bool:
-        while not stop.is_set():
+    The thread starts at once, not at the first request for an item: a stage can start reading
+    while its consumer still prepares (opens a database, waits for a file's hash).
+    """
+    return ReadAhead(items, depth, name)
+
+
+class ReadAhead(Iterator[T]):
+    """The iterator :func:`read_ahead` returns. :meth:`close` stops the thread (and closes
+    ``items`` in it) whether or not any item was taken."""
+
+    def __init__(self, items: Iterator[T], depth: int, name: str) -> None:
+        self._handover: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._produce, args=(items,), name=name,
+                                        daemon=True)
+        self._thread.start()
+
+    def _put(self, failed: bool, item: Any) -> bool:  # noqa: ANN401
+        while not self._stop.is_set():
             try:
-                handover.put((failed, item), timeout=0.05)
+                self._handover.put((failed, item), timeout=0.05)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self, items: Iterator[T]) -> None:
         try:
             for item in items:
-                if not put(False, item):
+                if not self._put(False, item):
                     return
-            put(False, _END)
+            self._put(False, _END)
         except BaseException as exc:  # noqa: BLE001 - raised again in the consumer's thread
-            put(True, exc)
+            self._put(True, exc)
         finally:
             close = getattr(items, "close", None)
             if close is not None:
                 close()
 
-    thread = threading.Thread(target=produce, name=name, daemon=True)
-    thread.start()
-    try:
-        while True:
-            failed, item = handover.get()
-            if failed:
-                raise item
-            if item is _END:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    def __iter__(self) -> ReadAhead[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        failed, item = self._handover.get()
+        if failed:
+            self.close()
+            raise item
+        if item is _END:
+            self.close()
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop the thread and wait for it (it closes ``items``)."""
+        self._done = True
+        self._stop.set()
+        self._thread.join()
+
+    def __del__(self) -> None:
+        # dropped without close(): let the thread end (it closes the items itself)
+        self._stop.set()
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterator[T], workers: int = 2,

@@ -196,36 +196,44 @@ class FixedLayoutSource(Source):
                 ctx.display_name, None, missing[0],
                 f"not a {self.name} file: column {missing[0]!r} is missing "
                 f"(its columns: {', '.join(table.columns[:30])})")
-        layout = self.layout(ctx, table.columns)
-        self._labels = dict(layout.labels)
-        sql, copied = layout.plan(table.columns)
-        local = threading.local()
-        connections: list[duckdb.DuckDBPyConnection] = []
-
-        def mapped(batch: pa.RecordBatch | pa.Table) -> pa.Table:  # scanned by duckdb by name
-            con = getattr(local, "con", None)
-            if con is None:
-                # One DuckDB thread per worker: the workers and the pipeline's other stages
-                # share the cores, and the rows come out in the order of the batch.
-                con = local.con = duckdb.connect(config={"threads": 1})
-                con.execute("SET TimeZone='UTC'")
-                connections.append(con)
-            return _with_input_columns(con.sql(sql).to_arrow_table(), batch, copied, layout.extra)
-
-        # The CSV blocks are parsed in another thread while two workers map the previous ones;
-        # the checks (which report bad records) run here, in file order.
+        # The CSV blocks are parsed in another thread from here on, also while the layout waits
+        # for the file's key (see ReadContext.file_key); the mapping of a batch by two workers
+        # overlaps the parsing of the next ones, and the checks (which report bad records) run
+        # here, in file order.
         parsed = read_ahead(table.batches, name=f"swarmscope-parse-{ctx.path.name}")
-        results = ordered_map(mapped, parsed, name=f"swarmscope-map-{ctx.path.name}")
+        # One DuckDB thread per query: the workers and the pipeline's other stages share the
+        # cores, and the rows come out in the order of the batch. Each worker has a cursor of
+        # one database (a database costs tens of milliseconds to open, a cursor nothing).
+        connections: list[duckdb.DuckDBPyConnection] = []
         try:
-            for out in results:
-                if layout.checks:
-                    yield from self._apply_checks(ctx, out, layout.checks)
-                else:
-                    yield from _whole(out)
+            db = duckdb.connect(config={"threads": 1})
+            connections.append(db)
+            layout = self.layout(ctx, table.columns)
+            self._labels = dict(layout.labels)
+            sql, copied = layout.plan(table.columns)
+            local = threading.local()
+
+            def mapped(batch: pa.RecordBatch | pa.Table) -> pa.Table:  # scanned by duckdb
+                con = getattr(local, "con", None)
+                if con is None:
+                    con = local.con = db.cursor()
+                    con.execute("SET TimeZone='UTC'")
+                    connections.append(con)
+                out = con.sql(sql).to_arrow_table()
+                return _with_input_columns(out, batch, copied, layout.extra)
+
+            results = ordered_map(mapped, parsed, name=f"swarmscope-map-{ctx.path.name}")
+            try:
+                for out in results:
+                    if layout.checks:
+                        yield from self._apply_checks(ctx, out, layout.checks)
+                    else:
+                        yield from _whole(out)
+            finally:
+                results.close()  # waits for the workers
         finally:
-            results.close()  # waits for the workers
             parsed.close()
-            for con in connections:
+            for con in reversed(connections):
                 con.close()
         # Lines of records rejected in skip mode, found in one pass at the end.
         unplaced = [r for r in ctx.rejects if r.line is None and r.record is not None]
