@@ -52,14 +52,14 @@ import pyarrow.parquet as pq
 
 from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
-from .engine import connect, sql_list
+from .engine import SPACE_SEPARATORS, connect, sql_list, trim_sql
 from .errors import IngestError, UsageError
 from .provenance import file_sha256
 from .readahead import ordered_map, read_ahead
 from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
-from .text import collapsed_sql, key_sql, removed_sql
+from .text import key_sql, removed_sql, squeezed_sql
 from .timeparse import TS_TYPE, parse_timestamps, timestamp_sql
 from .urls import normalize_url
 
@@ -380,22 +380,27 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     # writer without a copy. Text times are parsed in the same statement; numbers and typed
     # timestamps (rarer) by parse_timestamps, which handles their types.
     if pa.types.is_string(raw_ts.type):
-        ts_in, ts_sql = raw_ts, timestamp_sql("ts", options.ts_format, options.tz, options.ts_unit)
+        # trimmed with Arrow: DuckDB's trim decodes every character of the value
+        ts_in, ts_trimmed = raw_ts, pc.utf8_trim(raw_ts, characters=SPACE_SEPARATORS)
+        ts_sql = timestamp_sql("ts", options.ts_format, options.tz, options.ts_unit,
+                               trimmed="ts_trimmed")
     else:
         ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
-        ts_sql = "ts"
+        ts_trimmed, ts_sql = pa.nulls(n, pa.string()), "ts"
     records = batch.column("record")
     derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
-        [ts_in, _normalize_links(batch.column("urls")), batch.column("text"), records],
-        names=["ts", "links", "text", "record"])
+        [ts_in, ts_trimmed, _normalize_links(batch.column("urls")), batch.column("text"),
+         records],
+        names=["ts", "ts_trimmed", "links", "text", "record"])
     # The text key's steps in nested SELECTs: each step reads the previous value several times.
-    removed = f"SELECT ts, links, record, {removed_sql('text')} AS text FROM derive"
-    collapsed = f"SELECT ts, links, record, {collapsed_sql('text')} AS text FROM ({removed})"
+    removed = f"SELECT * REPLACE ({removed_sql('text')} AS text) FROM derive"
+    squeezed = f"SELECT * REPLACE ({squeezed_sql('text')} AS text) FROM ({removed})"
+    trimmed = f"SELECT * REPLACE ({trim_sql('text')} AS text) FROM ({squeezed})"
     derived = con.sql(
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{key_sql('text')} AS text_key, record FROM ({collapsed})"
+        f"{key_sql('text')} AS text_key, record FROM ({trimmed})"
     ).to_arrow_table()
     # The derived values are paired with the batch's rows by position: DuckDB (one thread)
     # keeps the scan order, and the record numbers confirm it.

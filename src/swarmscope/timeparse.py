@@ -54,9 +54,13 @@ def _epoch_sql(x: str, unit: str | None) -> str:
 
 
 def timestamp_sql(x: str, fmt: str | None = None, tz: str | None = None,
-                  unit: str | None = None) -> str:
-    """SQL expression (DuckDB) parsing the VARCHAR expression ``x`` to TIMESTAMPTZ or NULL."""
+                  unit: str | None = None, trimmed: str | None = None) -> str:
+    """SQL expression (DuckDB) parsing the VARCHAR expression ``x`` to TIMESTAMPTZ or NULL.
+
+    ``trimmed`` is SQL for ``trim(x)`` where the caller has it already (the ingest pipeline
+    trims with Arrow, which is cheaper than DuckDB's trim)."""
     zone = sql_literal(tz or "UTC")
+    t = trimmed or f"trim({x})"
     if fmt:
         f = sql_literal(fmt)
         if "%z" in fmt or "%Z" in fmt:
@@ -67,11 +71,11 @@ def timestamp_sql(x: str, fmt: str | None = None, tz: str | None = None,
         f" try_strptime({x}, ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%Y-%m-%d %H:%M']))"
     )
     return (
-        f"CASE WHEN {x} IS NULL OR trim({x}) = '' THEN NULL "
+        f"CASE WHEN {x} IS NULL OR {t} = '' THEN NULL "
         f"WHEN regexp_full_match({x}, '{_PLAIN_RE}') THEN timezone({zone}, {naive}) "
         f"WHEN regexp_matches({x}, '{_EPOCH_RE}') THEN {_epoch_sql(x, unit)} "
-        f"WHEN regexp_matches(trim({x}), '{_OFFSET_RE}') THEN coalesce("
-        f"try_cast(regexp_replace(trim({x}), '\\s*(UTC|GMT)$', '+00') AS TIMESTAMPTZ),"
+        f"WHEN regexp_matches({t}, '{_OFFSET_RE}') THEN coalesce("
+        f"try_cast(regexp_replace({t}, '\\s*(UTC|GMT)$', '+00') AS TIMESTAMPTZ),"
         f" try_strptime({x}, '%a %b %d %H:%M:%S %z %Y')::TIMESTAMPTZ) "
         f"WHEN regexp_matches({x}, '[+-][0-9]{{4}} [0-9]{{4}}$') THEN "
         f"try_strptime({x}, '%a %b %d %H:%M:%S %z %Y')::TIMESTAMPTZ "

@@ -81,10 +81,12 @@ DISPLAY_NAME_COLUMNS = ("Page Name", "Group Name", "Account", "Name")
 _ZONE_RE = "^(.*[0-9])\\s+([A-Za-z]{1,5}|[+-][0-9]{2}:?[0-9]{2})$"
 
 
-def zone_steps(created: str, tz_given: bool) -> tuple[list[dict[str, str]], str, str]:
+def zone_steps(created: str, tz_given: bool,
+               trimmed: str | None = None) -> tuple[list[dict[str, str]], str, str]:
     """Layout steps reading ``Post Created``, the SQL of the time to parse, and of the unknown
-    abbreviation (NULL when known)."""
-    t = f"trim({created})"
+    abbreviation (NULL when known). ``trimmed``: SQL for ``trim(created)`` where it is
+    computed already."""
+    t = trimmed or f"trim({created})"
     # both groups from one match (a struct), not one regex evaluation per group
     parts = {"zone_parts": f"regexp_extract({t}, '{_ZONE_RE}', ['bare', 'zone'])"}
     first = {"zone": f"upper(struct_extract({derived('zone_parts')}, 'zone'))",
@@ -127,7 +129,8 @@ class CrowdTangleSource(FixedLayoutSource):
         checks: list[Check] = []
         steps: list[dict[str, str]] = [{}, {}, {}]
         if "Post Created" in c:
-            zone, ts, unknown = zone_steps(c.raw("Post Created"), bool(self.options.tz))
+            zone, ts, unknown = zone_steps(c.raw("Post Created"), bool(self.options.tz),
+                                           c.trimmed("Post Created"))
             for step, values in zip(steps, zone, strict=False):
                 step.update(values)
             ts_label = "Post Created"

@@ -69,8 +69,8 @@ class Ira538Source(FixedLayoutSource):
 
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         c = Columns(columns)
-        post_type = f"upper(trim(coalesce({c.raw('post_type')}, '')))"
-        retweet = f"trim(coalesce({c.raw('retweet')}, ''))"
+        post_type = f"upper(coalesce({c.trimmed('post_type')}, ''))"
+        retweet = f"coalesce({c.trimmed('retweet')}, '')"
         reposts = ", ".join(literal(t) for t in REPOST_TYPES)
         quotes = ", ".join(literal(t) for t in QUOTE_TYPES)
         kind = (f"CASE WHEN {post_type} IN ({reposts}) THEN 'repost' "

@@ -140,14 +140,14 @@ class TwitterV2Source(FixedLayoutSource):
     # ------------------------------------------------------------------ CSV
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         c = Columns(columns)
-        # Each JSON column is trimmed and tested once, in steps: the checks and the values both
-        # need the test, and written in each they parsed every value up to five times.
+        # Each JSON column is trimmed once (before the SQL) and tested once, in a step: the
+        # checks and the values both need the test, and written in each they parsed every value
+        # up to five times.
         lists = [col for col in ("entities.urls", "entities.hashtags", "entities.mentions",
                                  "referenced_tweets") if col in c]
-        trimmed = {col: derived(f"trimmed {col}") for col in lists}
+        trimmed = {col: c.trimmed(col) for col in lists}
         is_list = {col: derived(f"is_list {col}") for col in lists}
-        steps = [{f"trimmed {col}": f"trim({c.raw(col)})" for col in lists},
-                 {f"is_list {col}": _is_json_list(trimmed[col]) for col in lists}]
+        steps = [{f"is_list {col}": _is_json_list(trimmed[col]) for col in lists}]
         refs = {t: _csv_reference(c, t, trimmed.get("referenced_tweets"),
                                   is_list.get("referenced_tweets")) for t in REFERENCE_TYPES}
         kind = (f"CASE WHEN {refs['retweeted']} IS NOT NULL THEN 'repost' "
@@ -175,7 +175,7 @@ class TwitterV2Source(FixedLayoutSource):
                   "entities.hashtags", "entities.mentions",
                   *(f"referenced_tweets.{t}.id" for t in REFERENCE_TYPES), *CSV_DROPPED}
         extra = c.unmapped(mapped) if self.options.extra_columns != "none" else []
-        checks = [Check("id", f"NOT regexp_full_match(trim({c.raw('id')}), '[0-9]*')",
+        checks = [Check("id", f"NOT regexp_full_match({c.trimmed('id')}, '[0-9]*')",
                         "id is not a number (a spreadsheet may have rounded it)", c.raw("id"))]
         for col in lists:
             checks.append(Check(col, f"{trimmed[col]} <> '' AND NOT {is_list[col]}",
