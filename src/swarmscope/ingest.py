@@ -482,17 +482,22 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
                     f"read_parquet({sql_list(existing_parts)}))")
     else:
         existing = "(SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS action_id WHERE false)"
+    rows = [pq.ParquetFile(p).metadata.num_rows for p in staged]
     # Fast path: ids unique within the ingest and new to the case (the common case) need no
-    # window function and no rewrite (these two queries read the key columns only); otherwise
-    # mark the first occurrence of each key once, materialised.
+    # window function and no rewrite (these queries read the key columns only; the second is
+    # not needed when the case has no actions yet); otherwise mark the first occurrence of
+    # each key once, materialised.
     internal_dups = con.execute(
         f"SELECT count(*) - count(DISTINCT (platform, action_id)) FROM {new}").fetchall()[0][0]
-    overlap = con.execute(
+    overlap = 0 if not existing_parts else con.execute(
         f"SELECT count(*) FROM {new} n SEMI JOIN {existing} e "
         f"ON n.platform = e.platform AND n.action_id = e.action_id").fetchall()[0][0]
     all_new = internal_dups == 0 and overlap == 0
     if all_new:
         con.execute(f"CREATE TEMP VIEW marked AS SELECT *, true AS keep FROM {new}")
+        # every row is kept: each file adds the rows it staged (one ingest id per file)
+        for fr, n in zip(report.files, rows, strict=True):
+            fr.added, fr.duplicates = n, 0
     else:
         con.execute(f"""
             CREATE TEMP TABLE marked AS
@@ -502,17 +507,17 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
             FROM {new} n LEFT JOIN {existing} e
               ON n.platform = e.platform AND n.action_id = e.action_id
         """)
-    counts = dict(
-        (r[0], (r[1], r[2]))
-        for r in con.execute(
-            "SELECT ingest_id, count(*) FILTER (WHERE keep), count(*) FILTER (WHERE NOT keep) "
-            "FROM marked GROUP BY ingest_id").fetchall()
-    )
-    for fr in report.files:
-        fr.added, fr.duplicates = counts.get(fr.ingest_id, (0, 0))
+        counts = dict(
+            (r[0], (r[1], r[2]))
+            for r in con.execute(
+                "SELECT ingest_id, count(*) FILTER (WHERE keep), "
+                "count(*) FILTER (WHERE NOT keep) FROM marked GROUP BY ingest_id").fetchall()
+        )
+        for fr in report.files:
+            fr.added, fr.duplicates = counts.get(fr.ingest_id, (0, 0))
     if report.added == 0:
         return
-    with_rows = [p for p in staged if pq.ParquetFile(p).metadata.num_rows]
+    with_rows = [p for p, n in zip(staged, rows, strict=True) if n]
     if all_new and len(with_rows) == 1:
         # The staged rows are final (derived columns included): the file is the part.
         txn.add_part("actions", with_rows[0])
