@@ -95,6 +95,10 @@ def test_plain_naive_times_take_the_same_path_as_before():
         "2016-10-01T12:00:59.5": "2016-10-01 16:00:59.5+00",
         "2016-10-01 12:00-0500": "2016-10-01 17:00:00+00", "2016-10-01 12:00Z": "2016-10-01 12:00:00+00",
         "2016-10-01 12:00 UTC": "2016-10-01 12:00:00+00", "2016-13-01 12:00": None,
+        # FiveThirtyEight's spelling skips the cast (which never reads it) for the formats
+        "2/29/2021 1:00": None, "2/29/2020 1:00": "2020-02-29 06:00:00+00",
+        "10/1/2016 19:37:59": "2016-10-01 23:37:59+00", "13/1/2016 10:00": None,
+        "10/1/2016 24:00": None,
     }
     for value, expected in cases.items():
         got = con.execute(f"SELECT CAST(({timestamp_sql('$v', tz='America/New_York')})"
