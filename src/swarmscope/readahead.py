@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -119,33 +118,27 @@ def ordered_map(fn: Callable[[T], R], items: Iterator[T], workers: int = 2,
     ``items``.
 
     A stage that is slower than the others would leave a core idle while the others wait for
-    it; with two workers it takes both cores when it needs them. As with :func:`read_ahead`, an
-    exception (of ``fn`` for an item, or of ``items``) is raised where it occurred, after the
-    results before it, and at most ``workers + 1`` items are in flight.
+    it; with two workers it takes both cores when it needs them. The items are taken and handed
+    to the workers by a thread of their own (:func:`read_ahead`), so a result goes on as soon
+    as it and those before it are done, not when the next items have arrived. As with
+    :func:`read_ahead`, an exception (of ``fn`` for an item, or of ``items``) is raised where it
+    occurred, after the results before it; at most ``workers + 2`` items are in flight.
 
     Example::
 
         >>> list(ordered_map(lambda x: x * x, iter(range(6))))
         [0, 1, 4, 9, 16, 25]
     """
-    pending: deque[Future[R]] = deque()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name) as pool:
-        try:
-            while True:
-                try:
-                    item = next(items)
-                except StopIteration:
-                    break
-                except Exception:
-                    # the items before the failure go first: an error in them comes first
-                    while pending:
-                        yield pending.popleft().result()
-                    raise
-                pending.append(pool.submit(fn, item))
-                if len(pending) > workers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+
+    def submitted() -> Iterator[Future[R]]:
+        for item in items:
+            yield pool.submit(fn, item)
+
+    futures = read_ahead(submitted(), depth=workers, name=f"{name}-feed")
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        futures.close()  # stops taking items (and closes them)
+        pool.shutdown(wait=True, cancel_futures=True)
