@@ -72,7 +72,7 @@ def json_objects(names: Sequence[str],
         if (same := _constant(col, data)) is not None:
             pending += json_string(same)
             continue
-        if col.null_count == 0 and not any(_SPECIAL[d].any() for d in data):
+        if col.null_count == 0 and not any(_has_special(d) for d in data):
             pieces += [strings([pending + '"'])[0], col]
             pending = '"'
             continue
@@ -83,6 +83,12 @@ def json_objects(names: Sequence[str],
         return repeat_string(pending, rows)
     pieces.append(strings([pending])[0])
     return pc.binary_join_element_wise(*pieces, _EMPTY)
+
+
+def _has_special(data: np.ndarray) -> bool:
+    """Whether the bytes hold one that JSON escapes (three vectorised comparisons are several
+    times faster than looking every byte up in :data:`_SPECIAL`)."""
+    return bool((data < 0x20).any() or (data == ord('"')).any() or (data == ord("\\")).any())
 
 
 def _value_bytes(col: pa.Array) -> np.ndarray:
