@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["table_stream", "fixed_layout", "text_entities", "json_records", "twitter_v2",
-           "twitter_io", "ira538", "crowdtangle", "youtube"]
+           "twitter_io", "ira538", "crowdtangle", "youtube", "json_object"]
 
 
 @pytest.mark.parametrize("name", MODULES)

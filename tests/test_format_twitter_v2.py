@@ -239,3 +239,28 @@ def test_csv_entity_lists_read_every_kind_of_item():
     for value, expected in cases.items():
         got = con.execute(f"SELECT {entity_list_sql('$v', ('tag',), '#')}", {"v": value}).fetchall()
         assert got[0][0] == expected, value
+
+
+def test_csv_json_list_test_agrees_with_json_type():
+    """The one-parse test for a JSON list must say what json_type() = 'ARRAY' says."""
+    import random
+
+    import duckdb
+    import pyarrow as pa
+
+    from swarmscope.sources.twitter_v2 import _is_json_list
+
+    rng = random.Random(5)
+    space = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\ufeff", ""]
+    bodies = ["[]", "[1]", '["a","b"]', '[{"tag":"x"}]', '{"a":1}', '"s"', "1", "null", "[1,]",
+              "[1", "[NaN]", '["a" "b"]', "[]]", "/*c*/[1]", "[1]//c"]
+    values = [None] + ["".join(rng.choice(space) for _ in range(rng.randrange(3)))
+                       + rng.choice(bodies)
+                       + "".join(rng.choice(space) for _ in range(rng.randrange(3)))
+                       for _ in range(3000)]
+    given = pa.table({"v": pa.array(values, pa.string())})  # noqa: F841
+    rows = duckdb.connect().sql(
+        "SELECT coalesce(CASE WHEN json_valid(v) THEN json_type(v) = 'ARRAY' END, false), "
+        f"{_is_json_list('v')} FROM given").fetchall()
+    assert sum(a for a, _ in rows) > 100
+    assert all(a == b for a, b in rows)

@@ -7,8 +7,17 @@ import random
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from swarmscope.text import TEXT_KEY_SQL, collapsed_sql, key_sql, normalize_text, removed_sql
+from swarmscope.engine import SPACE_SEPARATORS, trim_sql
+from swarmscope.text import (
+    TEXT_KEY_SQL,
+    collapsed_sql,
+    key_sql,
+    normalize_text,
+    removed_sql,
+    squeezed_sql,
+)
 
 #: The definition written plainly: each regex over every text.
 PLAIN_NORMALIZED = ("trim(regexp_replace(regexp_replace(lower(text), "
@@ -43,8 +52,29 @@ def test_text_key_sql_matches_the_plain_definition() -> None:
     steps = con.sql(
         f"SELECT {key_sql('t')} AS k FROM (SELECT {collapsed_sql('t')} AS t FROM "
         f"(SELECT {removed_sql('text')} AS t FROM texts))").fetchall()
+    # as the ingest pipeline arranges it: the trim in a step of its own, with trim_sql
+    pipeline = con.sql(
+        f"SELECT {key_sql('t')} AS k FROM (SELECT {trim_sql('t')} AS t FROM "
+        f"(SELECT {squeezed_sql('t')} AS t FROM (SELECT {removed_sql('text')} AS t FROM texts)))"
+    ).fetchall()
     assert one_expression == plain
     assert steps == plain
+    assert pipeline == plain
+
+
+def test_trim_sql_is_duckdb_trim() -> None:
+    """trim_sql tests the ends with \\p{Zs}: it must trim exactly what trim() trims, for every
+    code point, at either end, alone or repeated."""
+    chars = [chr(c) for c in range(1, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    values = [None, "", "a", *chars, *(c + "a" + c for c in chars), *(c * 3 for c in chars),
+              *(f"a{c}b" for c in chars[:5000])]
+    given = pa.table({"x": pa.array(values, pa.string())})  # noqa: F841 - scanned by name
+    con = duckdb.connect()
+    differ = con.sql(f"SELECT count(*) FROM given WHERE {trim_sql('x')} IS DISTINCT FROM trim(x)"
+                     ).fetchall()[0][0]
+    assert differ == 0
+    trimmed = pc.utf8_trim(given.column("x"), characters=SPACE_SEPARATORS)
+    assert trimmed.equals(con.sql("SELECT trim(x) AS x FROM given").to_arrow_table().column("x"))
 
 
 def test_normalized_text() -> None:

@@ -95,6 +95,36 @@ def test_plain_naive_times_take_the_same_path_as_before():
         "2016-10-01T12:00:59.5": "2016-10-01 16:00:59.5+00",
         "2016-10-01 12:00-0500": "2016-10-01 17:00:00+00", "2016-10-01 12:00Z": "2016-10-01 12:00:00+00",
         "2016-10-01 12:00 UTC": "2016-10-01 12:00:00+00", "2016-13-01 12:00": None,
+        # FiveThirtyEight's spelling skips the cast (which never reads it) for the formats
+        "2/29/2021 1:00": None, "2/29/2020 1:00": "2020-02-29 06:00:00+00",
+        "10/1/2016 19:37:59": "2016-10-01 23:37:59+00", "13/1/2016 10:00": None,
+        "10/1/2016 24:00": None,
+    }
+    for value, expected in cases.items():
+        got = con.execute(f"SELECT CAST(({timestamp_sql('$v', tz='America/New_York')})"
+                          f"::TIMESTAMPTZ AS VARCHAR)", {"v": value}).fetchall()[0][0]
+        assert got == expected, value
+
+
+def test_iso_times_with_an_offset_take_the_same_path_as_before():
+    # the shortcut for ISO times with Z or a numeric offset must give what the offset rule
+    # gives: the cast of the value, NULL for an impossible date, and leave to the general
+    # rules anything with white space, a zone name or a lower-case z
+    import duckdb
+
+    from swarmscope.timeparse import timestamp_sql
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    cases = {
+        "2020-09-25 22:03:34+01:00": "2020-09-25 21:03:34+00",
+        "2020-09-21T17:26:28.000Z": "2020-09-21 17:26:28+00",
+        "2020-09-21T17:26:28.123456789Z": "2020-09-21 17:26:28.123456+00",
+        "2020-09-21 17:26-0530": "2020-09-21 22:56:00+00", "2020-09-21 17:26+01": "2020-09-21 16:26:00+00",
+        "2021-02-30 10:00:00Z": None, "2021-01-01 25:00:00+01:00": None,
+        "2020-09-21 17:26:28z": None, " 2020-09-21 17:26:28Z ": "2020-09-21 17:26:28+00",
+        "2020-09-21 17:26:28 UTC": "2020-09-21 17:26:28+00",
+        "2020-09-21 17:26:28+01:00:00": "2020-09-21 21:26:28+00",  # not ISO: the general rules
     }
     for value, expected in cases.items():
         got = con.execute(f"SELECT CAST(({timestamp_sql('$v', tz='America/New_York')})"

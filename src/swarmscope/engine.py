@@ -47,6 +47,24 @@ def connect(database: str | Path = ":memory:", temp_dir: Path | None = None,
     return con
 
 
+#: What DuckDB's ``trim()`` removes from both ends of a value: the Unicode space separators
+#: (category Zs, the same set as RE2's ``\p{Zs}``; not tabs or line breaks).
+SPACE_SEPARATORS = ("\u0020\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                    "\u2008\u2009\u200a\u202f\u205f\u3000")
+
+
+def trim_sql(x: str) -> str:
+    """SQL giving ``trim(x)``, cheaper for long values.
+
+    DuckDB's trim decodes every character of a value to find where its end is (a fifth of the
+    work of some ingests); regexes anchored at one end read only that end, so the values
+    without a space separator at either end (almost all) skip it. ``x`` is read several times:
+    give a column, not an expression.
+    """
+    return (f"CASE WHEN regexp_matches({x}, '^\\p{{Zs}}') OR regexp_matches({x}, '\\p{{Zs}}$') "
+            f"THEN trim({x}) ELSE {x} END")
+
+
 def _sql_str(s: str) -> str:
     return s.replace("'", "''")
 

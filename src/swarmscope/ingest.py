@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -51,14 +52,14 @@ import pyarrow.parquet as pq
 
 from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
-from .engine import connect, sql_list
+from .engine import SPACE_SEPARATORS, connect, sql_list, trim_sql
 from .errors import IngestError, UsageError
 from .provenance import file_sha256
-from .readahead import read_ahead
+from .readahead import ordered_map, read_ahead
 from .schema import ACTIONS_SCHEMA
 from .sources.base import ReadContext, Source, SourceOptions
 from .sources.registry import detect_format, get_source
-from .text import collapsed_sql, key_sql, removed_sql
+from .text import key_sql, removed_sql, squeezed_sql
 from .timeparse import TS_TYPE, parse_timestamps, timestamp_sql
 from .urls import normalize_url
 
@@ -159,15 +160,22 @@ def ingest(
         for i, path in enumerate(paths):
             fmt = detect_format(path) if format == "auto" else format
             source = get_source(fmt)(options)
-            sha = file_sha256(path)
-            fr = FileReport(path=str(path), format=fmt, sha256=sha, ingest_id=f"{txn.txid}-{i}")
+            # The hash is computed in another thread while the file is read (hashlib releases
+            # the GIL): it was a tenth of a second before the first row, on one core.
+            sha = _in_background(file_sha256, path)
+            fr = FileReport(path=str(path), format=fmt, sha256="", ingest_id=f"{txn.txid}-{i}")
             out = txn.stage_path(f"staged-{i}.parquet")
             size = path.stat().st_size
             on_bytes = None
             if progress is not None:
                 def on_bytes(n: int, _i: int = i, _s: int = size) -> None:
                     progress(_i, n, _s)
-            rej = _ingest_file(source, path, fr, options, on_error, out, on_bytes)
+            try:
+                rej = _ingest_file(source, path, fr, options, on_error, out, on_bytes, sha)
+            finally:
+                # Waits for the thread also when reading failed; an error of the hash (which
+                # came first when the hash was computed before reading) takes precedence.
+                fr.sha256 = sha()
             if rej:
                 rejects[fr.ingest_id] = rej
                 fr.rejected = len(rej)
@@ -204,25 +212,47 @@ def _options_record(options: SourceOptions, on_error: str) -> dict[str, Any]:
     return rec
 
 
+def _in_background(fn: Callable[[Path], str], path: Path) -> Callable[[], str]:
+    """``fn(path)`` run in a thread; the returned function waits for its result."""
+    result: list[str] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(fn(path))
+        except BaseException as exc:  # noqa: BLE001 - raised again by the waiting thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name=f"swarmscope-hash-{path.name}", daemon=True)
+    thread.start()
+
+    def wait() -> str:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return result[0]
+
+    return wait
+
+
 def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOptions,
-                 on_error: str, out: Path,
-                 progress: Callable[[int], None] | None) -> list[dict[str, Any]]:
+                 on_error: str, out: Path, progress: Callable[[int], None] | None,
+                 sha: Callable[[], str]) -> list[dict[str, Any]]:
     consumed = [0]
 
     def at(n: int) -> None:
         consumed[0] = n  # read by the reading thread when it hands over the next batch
 
-    ctx = ReadContext(path, str(path), options, on_error=on_error, file_key=fr.sha256[:16],
-                      progress=at)
+    ctx = ReadContext(path, str(path), options, on_error=on_error,
+                      file_key=lambda: sha()[:16], progress=at)
     # zstd as for committed parts: in the usual case this file becomes the part as it is.
     writer = pq.ParquetWriter(out, ACTIONS_SCHEMA, compression="zstd",
                               use_dictionary=list(DICTIONARY_COLUMNS),
                               write_statistics=STATISTICS_COLUMNS)
     bad_rows: list[tuple[int, str, str, Any]] = []
-    # Three stages besides this thread's writing: parse (the adapter, with its own read-ahead
-    # where it has one), derive (_finalized), write; each hands over in order.
-    derived = read_ahead(_finalized(source, ctx, consumed, fr.ingest_id, options), READ_AHEAD,
-                         name=f"swarmscope-derive-{path.name}")
+    # Three stages: parse (the adapter, with its own read-ahead where it has one), derive
+    # (_finalized, two workers) and this thread's writing; each hands over in order.
+    derived = _finalized(source, ctx, consumed, fr.ingest_id, options)
     try:
         for rows, table, bad, done in derived:
             fr.records += rows
@@ -259,20 +289,40 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
                options: SourceOptions
                ) -> Iterator[tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]]:
     """``(rows read, good rows in final form, bad records, bytes consumed)`` per group of the
-    adapter's batches (:func:`_read_ahead`), in file order."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
+    adapter's batches (:func:`_read_ahead`), in file order, derived by two workers."""
+    # The adapter starts reading (in its thread) while the database opens.
     groups = _read_ahead(source, ctx, consumed)
+    # One DuckDB thread per query (the workers and the other stages share the cores); each
+    # worker has a cursor of one database, which is the costly part to open.
     try:
-        for group, done in groups:
-            if group is None:
-                yield 0, None, [], done
-            else:
-                table, bad = _finalize(con, group, ingest_id, options)
-                yield group.num_rows, table, bad, done
-    finally:
+        db = duckdb.connect(config={"threads": 1})
+    except BaseException:
         groups.close()
-        con.close()
+        raise
+    local = threading.local()
+    connections = [db]
+
+    def derive(item: tuple[pa.Table | None, int]
+               ) -> tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]:
+        group, done = item
+        if group is None:
+            return 0, None, [], done
+        con = getattr(local, "con", None)
+        if con is None:
+            con = local.con = db.cursor()
+            con.execute("SET TimeZone='UTC'")
+            connections.append(con)
+        table, bad = _finalize(con, group, ingest_id, options)
+        return group.num_rows, table, bad, done
+
+    results = ordered_map(derive, groups, name=f"swarmscope-derive-{ctx.path.name}")
+    try:
+        yield from results
+    finally:
+        results.close()  # waits for the workers
+        groups.close()
+        for con in reversed(connections):
+            con.close()
 
 
 def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
@@ -330,26 +380,35 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     # writer without a copy. Text times are parsed in the same statement; numbers and typed
     # timestamps (rarer) by parse_timestamps, which handles their types.
     if pa.types.is_string(raw_ts.type):
-        ts_in, ts_sql = raw_ts, timestamp_sql("ts", options.ts_format, options.tz, options.ts_unit)
+        # trimmed with Arrow: DuckDB's trim decodes every character of the value
+        ts_in, ts_trimmed = raw_ts, pc.utf8_trim(raw_ts, characters=SPACE_SEPARATORS)
+        ts_sql = timestamp_sql("ts", options.ts_format, options.tz, options.ts_unit,
+                               trimmed="ts_trimmed")
     else:
         ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
-        ts_sql = "ts"
+        ts_trimmed, ts_sql = pa.nulls(n, pa.string()), "ts"
+    records = batch.column("record")
     derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
-        [ts_in, _normalize_links(batch.column("urls")), batch.column("text")],
-        names=["ts", "links", "text"])
+        [ts_in, ts_trimmed, _normalize_links(batch.column("urls")), batch.column("text"),
+         records],
+        names=["ts", "ts_trimmed", "links", "text", "record"])
     # The text key's steps in nested SELECTs: each step reads the previous value several times.
-    removed = f"SELECT ts, links, {removed_sql('text')} AS text FROM derive"
-    collapsed = f"SELECT ts, links, {collapsed_sql('text')} AS text FROM ({removed})"
+    removed = f"SELECT * REPLACE ({removed_sql('text')} AS text) FROM derive"
+    squeezed = f"SELECT * REPLACE ({squeezed_sql('text')} AS text) FROM ({removed})"
+    trimmed = f"SELECT * REPLACE ({trim_sql('text')} AS text) FROM ({squeezed})"
     derived = con.sql(
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{key_sql('text')} AS text_key FROM ({collapsed})"
+        f"{key_sql('text')} AS text_key, record FROM ({trimmed})"
     ).to_arrow_table()
+    # The derived values are paired with the batch's rows by position: DuckDB (one thread)
+    # keeps the scan order, and the record numbers confirm it.
+    if not derived.column("record").equals(records):
+        raise RuntimeError("internal error: derived rows are not in the order of the batch")
     ts = derived.column("ts").cast(TS_TYPE)
     invalid: pa.ChunkedArray | None = None
     bad: list[tuple[int, str, str, Any]] = []
-    records = batch.column("record")
     checks: list[tuple[str, pa.Array, str]] = []
     for col in ("platform", "action_id", "account", "kind"):
         arr = batch.column(col)
@@ -423,17 +482,22 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
                     f"read_parquet({sql_list(existing_parts)}))")
     else:
         existing = "(SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS action_id WHERE false)"
+    rows = [pq.ParquetFile(p).metadata.num_rows for p in staged]
     # Fast path: ids unique within the ingest and new to the case (the common case) need no
-    # window function and no rewrite (these two queries read the key columns only); otherwise
-    # mark the first occurrence of each key once, materialised.
+    # window function and no rewrite (these queries read the key columns only; the second is
+    # not needed when the case has no actions yet); otherwise mark the first occurrence of
+    # each key once, materialised.
     internal_dups = con.execute(
         f"SELECT count(*) - count(DISTINCT (platform, action_id)) FROM {new}").fetchall()[0][0]
-    overlap = con.execute(
+    overlap = 0 if not existing_parts else con.execute(
         f"SELECT count(*) FROM {new} n SEMI JOIN {existing} e "
         f"ON n.platform = e.platform AND n.action_id = e.action_id").fetchall()[0][0]
     all_new = internal_dups == 0 and overlap == 0
     if all_new:
         con.execute(f"CREATE TEMP VIEW marked AS SELECT *, true AS keep FROM {new}")
+        # every row is kept: each file adds the rows it staged (one ingest id per file)
+        for fr, n in zip(report.files, rows, strict=True):
+            fr.added, fr.duplicates = n, 0
     else:
         con.execute(f"""
             CREATE TEMP TABLE marked AS
@@ -443,17 +507,17 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
             FROM {new} n LEFT JOIN {existing} e
               ON n.platform = e.platform AND n.action_id = e.action_id
         """)
-    counts = dict(
-        (r[0], (r[1], r[2]))
-        for r in con.execute(
-            "SELECT ingest_id, count(*) FILTER (WHERE keep), count(*) FILTER (WHERE NOT keep) "
-            "FROM marked GROUP BY ingest_id").fetchall()
-    )
-    for fr in report.files:
-        fr.added, fr.duplicates = counts.get(fr.ingest_id, (0, 0))
+        counts = dict(
+            (r[0], (r[1], r[2]))
+            for r in con.execute(
+                "SELECT ingest_id, count(*) FILTER (WHERE keep), "
+                "count(*) FILTER (WHERE NOT keep) FROM marked GROUP BY ingest_id").fetchall()
+        )
+        for fr in report.files:
+            fr.added, fr.duplicates = counts.get(fr.ingest_id, (0, 0))
     if report.added == 0:
         return
-    with_rows = [p for p in staged if pq.ParquetFile(p).metadata.num_rows]
+    with_rows = [p for p, n in zip(staged, rows, strict=True) if n]
     if all_new and len(with_rows) == 1:
         # The staged rows are final (derived columns included): the file is the part.
         txn.add_part("actions", with_rows[0])

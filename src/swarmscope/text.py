@@ -38,6 +38,12 @@ def removed_sql(col: str) -> str:
 def collapsed_sql(col: str) -> str:
     """SQL for the second step: every run of white space (``\\s``: tab, line feed, form feed,
     carriage return, space) as one space, trimmed."""
+    return f"trim({squeezed_sql(col)})"
+
+
+def squeezed_sql(col: str) -> str:
+    """:func:`collapsed_sql` without the trim, for a statement that trims in a step of its own
+    with :func:`~swarmscope.engine.trim_sql` (DuckDB's trim reads the whole text)."""
     # The regex matches only runs of two or more white-space characters and single ones other
     # than a space: the same result as replacing every run of ``\s+`` with one space, but a
     # single space between words (almost every match of ``\s+``) is left alone. A text without
@@ -45,8 +51,8 @@ def collapsed_sql(col: str) -> str:
     # substring tests find those (most texts) at a quarter of the regex's cost.
     tests = " OR ".join([f"contains({col}, '  ')"]
                         + [f"contains({col}, chr({c}))" for c in (9, 10, 12, 13)])
-    return (f"trim(CASE WHEN {tests} THEN regexp_replace({col}, '\\s\\s+|[^\\S ]', ' ', 'g') "
-            f"ELSE {col} END)")
+    return (f"CASE WHEN {tests} THEN regexp_replace({col}, '\\s\\s+|[^\\S ]', ' ', 'g') "
+            f"ELSE {col} END")
 
 
 def key_sql(normalized: str) -> str:

@@ -76,16 +76,25 @@ class ReadContext:
     """Per-file state handed to a source's :meth:`Source.read`."""
 
     def __init__(self, path: Path, display_name: str, options: SourceOptions,
-                 on_error: str = "stop", file_key: str = "",
+                 on_error: str = "stop", file_key: str | Callable[[], str] = "",
                  progress: Callable[[int], None] | None = None) -> None:
         self.path = path
         self.display_name = display_name
         self.options = options
         self.on_error = on_error
-        #: A short stable key of the file's content, for adapters that must derive action ids.
-        self.file_key = file_key
+        self._file_key = file_key
         self.rejects: list[Reject] = []
         self._progress = progress
+
+    @property
+    def file_key(self) -> str:
+        """A short stable key of the file's content, for adapters that must derive action ids.
+
+        The ingest pipeline gives a function that waits for the file's hash, computed while
+        the adapter starts reading: only adapters that use the key wait for it."""
+        if callable(self._file_key):
+            self._file_key = self._file_key()
+        return self._file_key
 
     def reject(self, record: int | None, field: str | None, reason: str,
                value: Any = None, line: int | None = None) -> None:

@@ -81,10 +81,12 @@ DISPLAY_NAME_COLUMNS = ("Page Name", "Group Name", "Account", "Name")
 _ZONE_RE = "^(.*[0-9])\\s+([A-Za-z]{1,5}|[+-][0-9]{2}:?[0-9]{2})$"
 
 
-def zone_steps(created: str, tz_given: bool) -> tuple[list[dict[str, str]], str, str]:
+def zone_steps(created: str, tz_given: bool,
+               trimmed: str | None = None) -> tuple[list[dict[str, str]], str, str]:
     """Layout steps reading ``Post Created``, the SQL of the time to parse, and of the unknown
-    abbreviation (NULL when known)."""
-    t = f"trim({created})"
+    abbreviation (NULL when known). ``trimmed``: SQL for ``trim(created)`` where it is
+    computed already."""
+    t = trimmed or f"trim({created})"
     # both groups from one match (a struct), not one regex evaluation per group
     parts = {"zone_parts": f"regexp_extract({t}, '{_ZONE_RE}', ['bare', 'zone'])"}
     first = {"zone": f"upper(struct_extract({derived('zone_parts')}, 'zone'))",
@@ -127,7 +129,8 @@ class CrowdTangleSource(FixedLayoutSource):
         checks: list[Check] = []
         steps: list[dict[str, str]] = [{}, {}, {}]
         if "Post Created" in c:
-            zone, ts, unknown = zone_steps(c.raw("Post Created"), bool(self.options.tz))
+            zone, ts, unknown = zone_steps(c.raw("Post Created"), bool(self.options.tz),
+                                           c.trimmed("Post Created"))
             for step, values in zip(steps, zone, strict=False):
                 step.update(values)
             ts_label = "Post Created"
@@ -145,12 +148,14 @@ class CrowdTangleSource(FixedLayoutSource):
         instagram_file = "Account" in c and "Page Name" not in c and "Facebook Id" not in c
         steps[0]["url"] = c.id("URL")
         url = derived("url")
+        # A Facebook address needs a test of its own only where the default is Instagram.
+        facebook = (f"WHEN regexp_matches(coalesce({url}, ''), "
+                    f"'^https?://([a-z0-9-]+\\.)*(facebook\\.com|fb\\.com|fb\\.watch)/', 'i') "
+                    f"THEN 'facebook' " if instagram_file else "")
         steps[1]["platform"] = (
             f"CASE WHEN regexp_matches(coalesce({url}, ''), "
             f"'^https?://([a-z0-9-]+\\.)*instagram\\.com/', 'i') THEN 'instagram' "
-            f"WHEN regexp_matches(coalesce({url}, ''), "
-            f"'^https?://([a-z0-9-]+\\.)*(facebook\\.com|fb\\.com|fb\\.watch)/', 'i') "
-            f"THEN 'facebook' ELSE {literal('instagram' if instagram_file else 'facebook')} END")
+            f"{facebook}ELSE {literal('instagram' if instagram_file else 'facebook')} END")
         platform = derived("platform")
         text_col = c.first("Message", "Description")
         text = c.raw(text_col)
@@ -176,8 +181,8 @@ class CrowdTangleSource(FixedLayoutSource):
         }
         mapped = {"URL", "User Name", "Facebook Id", "Post Created", text_col, "Title",
                   "Final Link"}
-        if self.options.extra_columns != "none":
-            exprs["extra"] = c.extra({m for m in mapped if m})
+        extra = (c.unmapped({m for m in mapped if m}) if self.options.extra_columns != "none"
+                 else [])
         labels = {"action_id": "URL", "account": "User Name", "account_id": "Facebook Id",
                   "ts": ts_label, "text": text_col or "Message", "title": "Title"}
-        return Layout(exprs, labels, checks, steps)
+        return Layout(exprs, labels, checks, steps, extra=extra)

@@ -69,8 +69,8 @@ class Ira538Source(FixedLayoutSource):
 
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         c = Columns(columns)
-        post_type = f"upper(trim(coalesce({c.raw('post_type')}, '')))"
-        retweet = f"trim(coalesce({c.raw('retweet')}, ''))"
+        post_type = f"upper(coalesce({c.trimmed('post_type')}, ''))"
+        retweet = f"coalesce({c.trimmed('retweet')}, '')"
         reposts = ", ".join(literal(t) for t in REPOST_TYPES)
         quotes = ", ".join(literal(t) for t in QUOTE_TYPES)
         kind = (f"CASE WHEN {post_type} IN ({reposts}) THEN 'repost' "
@@ -94,8 +94,7 @@ class Ira538Source(FixedLayoutSource):
             "hashtags": hashtags_sql(text),
             "mentions": mentions_sql(text, "twitter"),
         }
-        if self.options.extra_columns != "none":
-            exprs["extra"] = c.extra(set(MAPPED))
+        extra = c.unmapped(set(MAPPED)) if self.options.extra_columns != "none" else []
         known = ", ".join(literal(t) for t in ("", *REPOST_TYPES, *QUOTE_TYPES))
         checks = [
             Check("post_type", f"{post_type} NOT IN ({known})",
@@ -110,4 +109,4 @@ class Ira538Source(FixedLayoutSource):
         labels = {"account": "author", "account_id": "external_author_id",
                   "ts": "publish_date", "text": "content", "kind": "post_type",
                   "action_id": "tweet_id" if "tweet_id" in c else "(row number)"}
-        return Layout(exprs, labels, checks)
+        return Layout(exprs, labels, checks, extra=extra)

@@ -46,10 +46,11 @@ MAPPED = ("tweetid", "userid", "user_screen_name", "tweet_time", "tweet_text",
           "in_reply_to_tweetid", "hashtags", "urls", "user_mentions")
 
 
-def bracket_list_sql(expr: str, strip: str = "") -> str:
+def bracket_list_sql(expr: str, strip: str = "", trimmed: str | None = None) -> str:
     """SQL turning a list written as ``['a', "b's"]``, ``["a"]``, ``[a, b]`` or ``a`` into
-    VARCHAR[]. Quoted items are taken whole, so URLs with commas survive."""
-    x = f"trim({expr})"
+    VARCHAR[]. Quoted items are taken whole, so URLs with commas survive. ``trimmed``: SQL for
+    ``trim(expr)`` where it is computed already (:meth:`Columns.trimmed`)."""
+    x = trimmed or f"trim({expr})"
 
     def item(e: str) -> str:
         # an item's own work in one lambda: unquoting or trimming, then stripping
@@ -88,7 +89,7 @@ class TwitterIOSource(FixedLayoutSource):
 
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         c = Columns(columns)
-        is_rt = f"lower(trim({c.raw('is_retweet')}))"
+        is_rt = f"lower({c.trimmed('is_retweet')})"
         truth = ", ".join(literal(t) for t in TRUE)
         retweet = f"coalesce({is_rt} IN ({truth}), false)"
         reply_to, quoted, retweeted = (c.id("in_reply_to_tweetid"), c.id("quoted_tweet_tweetid"),
@@ -105,17 +106,18 @@ class TwitterIOSource(FixedLayoutSource):
             "parent_id": reply_to,
             "repost_of": f"CASE WHEN {retweet} THEN {retweeted} ELSE {quoted} END",
             "text": c.raw("tweet_text"),
-            "urls": bracket_list_sql(c.raw("urls")) if "urls" in c else "[]::VARCHAR[]",
-            "hashtags": (bracket_list_sql(c.raw("hashtags"), "#") if "hashtags" in c
-                         else "[]::VARCHAR[]"),
-            "mentions": (bracket_list_sql(c.raw("user_mentions"), "@") if "user_mentions" in c
-                         else "[]::VARCHAR[]"),
+            "urls": (bracket_list_sql(c.raw("urls"), "", c.trimmed("urls")) if "urls" in c
+                     else "[]::VARCHAR[]"),
+            "hashtags": (bracket_list_sql(c.raw("hashtags"), "#", c.trimmed("hashtags"))
+                         if "hashtags" in c else "[]::VARCHAR[]"),
+            "mentions": (bracket_list_sql(c.raw("user_mentions"), "@",
+                                          c.trimmed("user_mentions"))
+                         if "user_mentions" in c else "[]::VARCHAR[]"),
         }
-        if self.options.extra_columns != "none":
-            exprs["extra"] = c.extra(set(MAPPED))
+        extra = c.unmapped(set(MAPPED)) if self.options.extra_columns != "none" else []
         checks = [
-            Check("tweetid", f"NOT regexp_full_match(trim({c.raw('tweetid')}), '[0-9]+') "
-                  f"AND trim({c.raw('tweetid')}) <> ''",
+            Check("tweetid", f"NOT regexp_full_match({c.trimmed('tweetid')}, '[0-9]+') "
+                  f"AND {c.trimmed('tweetid')} <> ''",
                   "tweetid is not a number (a spreadsheet may have rounded it)", c.raw("tweetid")),
         ]
         if "is_retweet" in c:
@@ -125,4 +127,4 @@ class TwitterIOSource(FixedLayoutSource):
         labels = {"action_id": "tweetid", "account": "user_screen_name", "account_id": "userid",
                   "ts": "tweet_time", "text": "tweet_text", "parent_id": "in_reply_to_tweetid",
                   "repost_of": "retweet_tweetid", "kind": "is_retweet"}
-        return Layout(exprs, labels, checks)
+        return Layout(exprs, labels, checks, extra=extra)

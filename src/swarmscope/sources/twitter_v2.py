@@ -57,7 +57,15 @@ import pyarrow as pa
 
 from .base import ReadContext, RowBatcher
 from .compression import open_input
-from .fixed_layout import Check, Columns, FixedLayoutSource, Layout, literal, refuse_mapping
+from .fixed_layout import (
+    Check,
+    Columns,
+    FixedLayoutSource,
+    Layout,
+    derived,
+    literal,
+    refuse_mapping,
+)
 from .json_records import JsonRecords, batches_of_records, record_lines
 from .table_stream import header_of
 
@@ -132,10 +140,23 @@ class TwitterV2Source(FixedLayoutSource):
     # ------------------------------------------------------------------ CSV
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         c = Columns(columns)
-        refs = {t: _csv_reference(c, t) for t in REFERENCE_TYPES}
+        # Each JSON column is trimmed once (before the SQL) and tested once, in a step: the
+        # checks and the values both need the test, and written in each they parsed every value
+        # up to five times.
+        lists = [col for col in ("entities.urls", "entities.hashtags", "entities.mentions",
+                                 "referenced_tweets") if col in c]
+        trimmed = {col: c.trimmed(col) for col in lists}
+        is_list = {col: derived(f"is_list {col}") for col in lists}
+        steps = [{f"is_list {col}": _is_json_list(trimmed[col]) for col in lists}]
+        refs = {t: _csv_reference(c, t, trimmed.get("referenced_tweets"),
+                                  is_list.get("referenced_tweets")) for t in REFERENCE_TYPES}
         kind = (f"CASE WHEN {refs['retweeted']} IS NOT NULL THEN 'repost' "
                 f"WHEN {refs['replied_to']} IS NOT NULL THEN 'reply' "
                 f"WHEN {refs['quoted']} IS NOT NULL THEN 'quote' ELSE 'post' END")
+
+        def entities(col: str, keys: tuple[str, ...], strip: str = "") -> str:
+            return entity_list_sql(c.raw(col), keys, strip, trimmed.get(col), is_list.get(col))
+
         exprs = {
             "platform": "'twitter'",
             "action_id": c.id("id"),
@@ -146,32 +167,32 @@ class TwitterV2Source(FixedLayoutSource):
             "parent_id": refs["replied_to"],
             "repost_of": f"coalesce({refs['retweeted']}, {refs['quoted']})",
             "text": c.raw("text"),
-            "urls": entity_list_sql(c.raw("entities.urls"), ("expanded_url", "url")),
-            "hashtags": entity_list_sql(c.raw("entities.hashtags"), ("tag",), "#"),
-            "mentions": entity_list_sql(c.raw("entities.mentions"), ("username",), "@"),
+            "urls": entities("entities.urls", ("expanded_url", "url")),
+            "hashtags": entities("entities.hashtags", ("tag",), "#"),
+            "mentions": entities("entities.mentions", ("username",), "@"),
         }
         mapped = {"id", "author.username", "author_id", "created_at", "text", "entities.urls",
                   "entities.hashtags", "entities.mentions",
                   *(f"referenced_tweets.{t}.id" for t in REFERENCE_TYPES), *CSV_DROPPED}
-        if self.options.extra_columns != "none":
-            exprs["extra"] = c.extra(mapped)
-        checks = [Check("id", f"NOT regexp_full_match(trim({c.raw('id')}), '[0-9]*')",
+        extra = c.unmapped(mapped) if self.options.extra_columns != "none" else []
+        checks = [Check("id", f"NOT regexp_full_match({c.trimmed('id')}, '[0-9]*')",
                         "id is not a number (a spreadsheet may have rounded it)", c.raw("id"))]
-        for col in ("entities.urls", "entities.hashtags", "entities.mentions",
-                    "referenced_tweets"):
-            if col in c:
-                x = f"trim({c.raw(col)})"
-                checks.append(Check(col, f"{x} <> '' AND NOT {_is_json_list(x)}",
-                                    "not a JSON list", c.raw(col)))
+        for col in lists:
+            checks.append(Check(col, f"{trimmed[col]} <> '' AND NOT {is_list[col]}",
+                                "not a JSON list", c.raw(col)))
         labels = {"action_id": "id", "account": "author.username", "account_id": "author_id",
                   "ts": "created_at", "text": "text"}
-        return Layout(exprs, labels, checks)
+        return Layout(exprs, labels, checks, steps, extra=extra)
 
 
-def entity_list_sql(expr: str, keys: tuple[str, ...], strip: str = "") -> str:
+def entity_list_sql(expr: str, keys: tuple[str, ...], strip: str = "",
+                    trimmed: str | None = None, is_list: str | None = None) -> str:
     """SQL for a twarc-csv entity column: a JSON list of strings (``["#tag"]``, twarc-csv
-    0.7) or of entity objects (``[{"tag": "x"}]``, earlier versions) -> VARCHAR[]."""
-    x = f"trim({expr})"
+    0.7) or of entity objects (``[{"tag": "x"}]``, earlier versions) -> VARCHAR[].
+
+    ``trimmed`` and ``is_list`` are SQL for ``trim(expr)`` and :func:`_is_json_list` of it,
+    where a step has computed them already."""
+    x = trimmed or f"trim({expr})"
     from_object = ", ".join(f"e->>{literal(k)}" for k in keys)
     item = (f"CASE WHEN json_type(e) = 'OBJECT' THEN coalesce({from_object}) "
             f"ELSE e->>'$' END")
@@ -187,24 +208,29 @@ def entity_list_sql(expr: str, keys: tuple[str, ...], strip: str = "") -> str:
     items = f"CASE WHEN contains({x}, '{{') THEN {objects} ELSE {plain} END"
     # empty values skip the JSON parsing and the lambdas
     return (f"CASE WHEN {expr} IS NULL OR {x} IN ('', '[]') THEN []::VARCHAR[] "
-            f"WHEN {_is_json_list(x)} "
+            f"WHEN {is_list or _is_json_list(x)} "
             f"THEN list_filter({items}, lambda e: e IS NOT NULL AND e <> '') "
             f"ELSE []::VARCHAR[] END")
 
 
 def _is_json_list(x: str) -> str:
-    # json_type() fails on invalid JSON and AND does not short-circuit; CASE does
-    return f"coalesce(CASE WHEN json_valid({x}) THEN json_type({x}) = 'ARRAY' END, false)"
+    # Valid JSON whose first character other than JSON's white space is '[' is an array: one
+    # parse, where json_type() after json_valid() parsed twice (and json_type() alone fails on
+    # invalid JSON).
+    space = "' ' || chr(9) || chr(10) || chr(13)"
+    return f"coalesce(json_valid({x}) AND starts_with(ltrim({x}, {space}), '['), false)"
 
 
-def _csv_reference(c: Columns, kind: str) -> str:
+def _csv_reference(c: Columns, kind: str, trimmed: str | None = None,
+                   is_list: str | None = None) -> str:
     """The referenced id of ``kind``: its own column, or the older ``referenced_tweets`` column
-    holding ``[{"type": ..., "id": ...}]``."""
+    holding ``[{"type": ..., "id": ...}]`` (``trimmed``, ``is_list``: see
+    :func:`entity_list_sql`)."""
     own = c.id(f"referenced_tweets.{kind}.id")
     if "referenced_tweets" not in c:
         return own
-    x = f"trim({c.raw('referenced_tweets')})"
-    legacy = (f"CASE WHEN {_is_json_list(x)} THEN "
+    x = trimmed or f"trim({c.raw('referenced_tweets')})"
+    legacy = (f"CASE WHEN {is_list or _is_json_list(x)} THEN "
               f"list_filter(CAST(json({x}) AS JSON[]), lambda r: r->>'type' = {literal(kind)})"
               f"[1]->>'id' END")
     return f"coalesce({own}, {legacy})"
