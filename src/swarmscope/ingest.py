@@ -13,9 +13,13 @@ pipeline (a bounded queue), so parsing and deriving use two cores: both spend mo
 time in pyarrow and DuckDB, which release the GIL. Batches still reach the pipeline in file
 order, and an adapter's error reaches it after the batches before it, so the first bad record
 of the file is the one reported, as with a single thread. The derived columns are computed per
-batch in one DuckDB statement, so the staged file holds the final rows. Deduplication first
-checks, reading only the key columns, whether any staged row repeats another or one already in
-the case; usually none does, and the staged file becomes the new part without being rewritten.
+batch in one DuckDB statement, so the staged file holds the final rows; two workers (each with a
+single-threaded DuckDB cursor) derive consecutive batches, handed on in order
+(:func:`~swarmscope.readahead.ordered_map`), so this stage takes both cores when it is the
+slowest. The file's hash is computed in a thread of its own while the file is read. Deduplication
+first checks, reading only the key columns, whether any staged row repeats another or one
+already in the case; usually none does, and the staged file becomes the new part without being
+rewritten.
 
 Bad input: with ``on_error="stop"`` (the default) the first bad record raises
 :class:`~swarmscope.errors.IngestError` naming file, record, line, field and reason, and the case
