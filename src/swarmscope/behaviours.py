@@ -43,9 +43,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 
 from .errors import UsageError
+from .plugins import add_entry_points
 
 
 @dataclass(frozen=True)
@@ -200,25 +200,9 @@ def register_behaviour(behaviour: Behaviour, replace: bool = False) -> None:
     _REGISTRY[behaviour.name] = behaviour
 
 
-_plugins_loaded = False
-
-
-def _load_plugins() -> None:
-    # Entry points are fixed for the life of a process, and listing them reads the metadata of
-    # every installed distribution (tens of milliseconds): load them once.
-    global _plugins_loaded
-    if _plugins_loaded:
-        return
-    for ep in entry_points(group="swarmscope.behaviours"):
-        if ep.name not in _REGISTRY:
-            obj = ep.load()
-            _REGISTRY[ep.name] = obj if isinstance(obj, Behaviour) else obj()
-    _plugins_loaded = True
-
-
 def behaviours() -> dict[str, Behaviour]:
     """All known behaviours by name."""
-    _load_plugins()
+    add_entry_points("swarmscope.behaviours", _REGISTRY, Behaviour)
     return dict(_REGISTRY)
 
 

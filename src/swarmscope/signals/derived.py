@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
 import pyarrow as pa
 
 from ..case import Case
 from ..errors import UsageError
+from ..plugins import add_entry_points
 from .neardup import text_families
 
 
@@ -46,18 +46,11 @@ _REGISTRY: dict[str, DerivedTable] = {
     "text_families": DerivedTable(
         "text_families", "near-duplicate text families (MinHash + LSH)", text_families),
 }
-_plugins_loaded = False
 
 
 def derived_tables() -> dict[str, DerivedTable]:
     """All known derived tables by name (built-in and from plugins)."""
-    global _plugins_loaded
-    if not _plugins_loaded:
-        for ep in entry_points(group="swarmscope.derived_tables"):
-            if ep.name not in _REGISTRY:
-                obj = ep.load()
-                _REGISTRY[ep.name] = obj if isinstance(obj, DerivedTable) else obj()
-        _plugins_loaded = True
+    add_entry_points("swarmscope.derived_tables", _REGISTRY, DerivedTable)
     return dict(_REGISTRY)
 
 
