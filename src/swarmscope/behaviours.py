@@ -45,6 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import UsageError
+from .hashed_names import PARENT_OBJECT_SQL, SHARED_OBJECT_SQL
 from .plugins import add_entry_points
 
 
@@ -82,6 +83,10 @@ class Behaviour:
     #: per platform in the projection, as in the actions table; peer modes that key messages
     #: by id alone then need not check for repeats when the case has one platform
     one_row_per_action: bool = False
+    #: the same rows as ``sql`` with ``account`` and ``object`` given by their stored hashes
+    #: (:mod:`swarmscope.hashed_names`), for joins on integers in cases whose hashes are exact;
+    #: None where the object has no stored hash
+    hashed_sql: str | None = None
 
     def runs_on(self, tables: Iterable[str]) -> bool:
         """Whether the projection can run in a case holding ``tables`` besides ``actions``."""
@@ -103,36 +108,50 @@ _Q = "platform || ':' || "
 _POST_SOURCES = ("SELECT " + _Q + "action_id AS object, account AS source, ts "
                  "FROM actions WHERE kind NOT IN ('repost', 'edit', 'revert')")
 
+_REPOSTS = "WHERE kind = 'repost' AND (repost_of IS NOT NULL OR text_key IS NOT NULL)"
+_QUOTES = "WHERE kind = 'quote' AND repost_of IS NOT NULL"
+_SHARES = "WHERE kind IN ('repost', 'quote') AND repost_of IS NOT NULL"
+_REPLIES = "WHERE kind IN ('reply', 'comment') AND parent_id IS NOT NULL"
+
+
+def _hashed(object_hash: str, where: str) -> str:
+    return (f"SELECT account_hash AS account, {object_hash} AS object, ts, platform, action_id "
+            f"FROM actions {where}")
+
+
 _BUILTIN = [
     Behaviour(
         "repost", "reposted the same object (id, or normalised text where no id is given)",
-        "SELECT account, CASE WHEN repost_of IS NOT NULL THEN " + _Q + "repost_of "
-        "ELSE 'text:' || text_key END AS object, ts, platform, action_id FROM actions "
-        "WHERE kind = 'repost' AND (repost_of IS NOT NULL OR text_key IS NOT NULL)",
+        "SELECT account, " + SHARED_OBJECT_SQL + " AS object, ts, platform, action_id "
+        "FROM actions " + _REPOSTS,
         sources=_POST_SOURCES,
         one_row_per_action=True,
+        hashed_sql=_hashed("shared_hash", _REPOSTS),
     ),
     Behaviour(
         "quote", "quoted the same object",
-        "SELECT account, " + _Q + "repost_of AS object, ts, platform, action_id FROM actions "
-        "WHERE kind = 'quote' AND repost_of IS NOT NULL",
+        "SELECT account, " + SHARED_OBJECT_SQL + " AS object, ts, platform, action_id "
+        "FROM actions " + _QUOTES,
         sources=_POST_SOURCES,
         one_row_per_action=True,
+        hashed_sql=_hashed("shared_hash", _QUOTES),
     ),
     Behaviour(
         "share", "reposted or quoted the same object",
-        "SELECT account, " + _Q + "repost_of AS object, ts, platform, action_id FROM actions "
-        "WHERE kind IN ('repost', 'quote') AND repost_of IS NOT NULL",
+        "SELECT account, " + SHARED_OBJECT_SQL + " AS object, ts, platform, action_id "
+        "FROM actions " + _SHARES,
         sources=_POST_SOURCES,
         one_row_per_action=True,
+        hashed_sql=_hashed("shared_hash", _SHARES),
     ),
     Behaviour(
         "reply", "replied to or commented on the same post",
-        "SELECT account, " + _Q + "parent_id AS object, ts, platform, action_id FROM actions "
-        "WHERE kind IN ('reply', 'comment') AND parent_id IS NOT NULL",
+        "SELECT account, " + PARENT_OBJECT_SQL + " AS object, ts, platform, action_id "
+        "FROM actions " + _REPLIES,
         default_window=600.0,
         sources=_POST_SOURCES,
         one_row_per_action=True,
+        hashed_sql=_hashed("parent_hash", _REPLIES),
     ),
     Behaviour(
         "link", "shared the same URL (normalised)",
@@ -213,12 +232,14 @@ def get_behaviour(name: str) -> Behaviour:
     return known[name]
 
 
-def behaviour_sql(names: str | list[str], with_items: bool = False) -> str:
+def behaviour_sql(names: str | list[str], with_items: bool = False,
+                  hashed: bool = False) -> str:
     """SQL of one behaviour, or the union of several (with a ``behaviour`` column).
 
     With ``with_items`` the relation has a seventh column, ``item`` (NULL for behaviours without
     items, see :attr:`Behaviour.items`), for the co-action engine to leave same-item actions
-    unpaired.
+    unpaired. With ``hashed`` accounts and objects are their stored hashes
+    (:attr:`Behaviour.hashed_sql`; only for behaviours that have one).
     """
     if isinstance(names, str):
         names = [names]
@@ -228,6 +249,11 @@ def behaviour_sql(names: str | list[str], with_items: bool = False) -> str:
         item = ""
         if with_items:
             item = ", item" if b.items else ", CAST(NULL AS VARCHAR) AS item"
+        sql = b.sql
+        if hashed:
+            if b.hashed_sql is None:
+                raise UsageError(f"behaviour {b.name!r} has no hashed projection")
+            sql = b.hashed_sql
         parts.append(f"SELECT '{b.name}' AS behaviour, account, object, ts, platform, action_id"
-                     f"{item} FROM ({b.sql}) AS q")
+                     f"{item} FROM ({sql}) AS q")
     return " UNION ALL ".join(parts)

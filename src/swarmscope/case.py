@@ -76,6 +76,7 @@ class Transaction:
     results: dict[str, Path] = field(default_factory=dict)
     dropped_results: set[str] = field(default_factory=set)
     files: dict[str, Path] = field(default_factory=dict)
+    table_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def stage_path(self, name: str) -> Path:
         """A fresh path inside this transaction's staging folder."""
@@ -89,6 +90,10 @@ class Transaction:
         """Make ``paths`` the only parts of ``table`` (old parts are dropped at commit)."""
         self.replace_tables.add(table)
         self.new_parts[table] = list(paths)
+
+    def set_table_meta(self, table: str, **values: Any) -> None:
+        """Record facts about ``table`` in the manifest at commit (e.g. ``hashes_exact``)."""
+        self.table_meta.setdefault(table, {}).update(values)
 
     def add_result(self, name: str, path: Path) -> None:
         """Publish a staged file as ``results/<name>`` (replacing an older one at commit)."""
@@ -265,6 +270,8 @@ class Case:
                 os.replace(src, dest)
                 moved.append(dest)
                 entry["parts"].append(dest.relative_to(self.path).as_posix())
+        for table, values in txn.table_meta.items():
+            tables.setdefault(table, {"parts": []}).update(values)
         results = manifest.setdefault("results", {})
         if txn.results:
             rdir = self.path / "results"

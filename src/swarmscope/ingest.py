@@ -58,6 +58,7 @@ from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
 from .engine import SPACE_SEPARATORS, connect, sql_list, trim_sql
 from .errors import IngestError, UsageError
+from .hashed_names import HASHED_NAMES, TABLE, hash_sql, names_sql, probe
 from .provenance import file_sha256
 from .readahead import ordered_map, read_ahead
 from .schema import ACTIONS_SCHEMA
@@ -79,7 +80,8 @@ DICTIONARY_COLUMNS = ("platform", "kind", "ingest_id")
 
 #: Columns with min/max statistics in the staged Parquet: all but the long texts, whose
 #: statistics (truncated strings) prune nothing and cost writing time.
-STATISTICS_COLUMNS = [f.name for f in ACTIONS_SCHEMA if f.name not in ("text", "extra")]
+STATISTICS_COLUMNS = [f.name for f in ACTIONS_SCHEMA
+                      if f.name not in ("text", "extra", *HASHED_NAMES)]
 
 #: Rows the pipeline processes at once (at least; an adapter's batch is never split).
 GROUP_ROWS = 32_768
@@ -392,20 +394,23 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
         ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
         ts_trimmed, ts_sql = pa.nulls(n, pa.string()), "ts"
     records = batch.column("record")
+    named = ("platform", "account", "kind", "repost_of", "parent_id")
     derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
         [ts_in, ts_trimmed, _normalize_links(batch.column("urls")), batch.column("text"),
-         records],
-        names=["ts", "ts_trimmed", "links", "text", "record"])
+         records, *(batch.column(c) for c in named)],
+        names=["ts", "ts_trimmed", "links", "text", "record", *named])
     # The text key's steps in nested SELECTs: each step reads the previous value several times.
     removed = f"SELECT * REPLACE ({removed_sql('text')} AS text) FROM derive"
     squeezed = f"SELECT * REPLACE ({squeezed_sql('text')} AS text) FROM ({removed})"
     trimmed = f"SELECT * REPLACE ({trim_sql('text')} AS text) FROM ({squeezed})"
-    derived = con.sql(
+    keyed = (
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{key_sql('text')} AS text_key, record FROM ({trimmed})"
-    ).to_arrow_table()
+        f"{key_sql('text')} AS text_key, record, {', '.join(named)} FROM ({trimmed})")
+    hashes = ", ".join(f"{hash_sql(name)} AS {col}" for col, name in HASHED_NAMES.items())
+    derived = con.sql(
+        f"SELECT ts, links, text_key, {hashes}, record FROM ({keyed})").to_arrow_table()
     # The derived values are paired with the batch's rows by position: DuckDB (one thread)
     # keeps the scan order, and the record numbers confirm it.
     if not derived.column("record").equals(records):
@@ -438,7 +443,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     for f in ACTIONS_SCHEMA:
         if f.name == "ts":
             columns.append(ts)
-        elif f.name in ("links", "text_key"):
+        elif f.name in ("links", "text_key", *HASHED_NAMES):
             columns.append(derived.column(f.name))
         elif f.name == "ingest_id":
             columns.append(repeat_string(ingest_id, n))
@@ -524,12 +529,51 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
     with_rows = [p for p, n in zip(staged, rows, strict=True) if n]
     if all_new and len(with_rows) == 1:
         # The staged rows are final (derived columns included): the file is the part.
-        txn.add_part("actions", with_rows[0])
-        return
-    part = txn.stage_path("actions.parquet")
-    cols = ", ".join(f'"{f.name}"' for f in ACTIONS_SCHEMA)
-    con.execute(f"""
-        COPY (SELECT {cols} FROM marked WHERE keep)
-        TO '{part}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)
-    """)
+        part = with_rows[0]
+    else:
+        part = txn.stage_path("actions.parquet")
+        cols = ", ".join(f'"{f.name}"' for f in ACTIONS_SCHEMA)
+        con.execute(f"""
+            COPY (SELECT {cols} FROM marked WHERE keep)
+            TO '{part}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)
+        """)
+    _stage_names(case, txn, con, part)
     txn.add_part("actions", part)
+
+
+def _stage_names(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
+                 part: Path) -> None:
+    """Add the names that the new part hashes to the case's table of names, and record whether
+    the case's hashes still stand one-to-one for names (:mod:`swarmscope.hashed_names`)."""
+    meta = case.manifest.get("tables", {}).get("actions", {})
+    first = not case.parts("actions")
+    # Actions ingested before hashes existed have none: such a case never becomes exact.
+    exact = True if first else bool(meta.get("hashes_exact", False))
+    hashing = probe(con)
+    if not first and meta.get("hash_probe") != hashing:
+        exact = False  # this DuckDB hashes differently: one name would get two hashes
+    if exact:
+        con.execute(f"CREATE TEMP TABLE new_names AS "
+                    f"{names_sql(f'read_parquet({sql_list([part])})')}")
+        old_parts = case.parts(TABLE)
+        old = (f"read_parquet({sql_list(old_parts)})" if old_parts
+               else "(SELECT NULL::BIGINT AS hash, NULL::VARCHAR AS name WHERE false)")
+        con.execute(f"""
+            CREATE TEMP TABLE checked AS
+            SELECT n.hash, n.name, o.name AS old_name
+            FROM new_names n LEFT JOIN {old} o ON o.hash = n.hash
+        """)
+        collisions = con.execute(
+            "SELECT (SELECT count(*) - count(DISTINCT hash) FROM new_names)"
+            " + (SELECT count(*) FROM checked WHERE old_name <> name)").fetchall()[0][0]
+        if collisions:
+            exact = False
+        else:
+            out = txn.stage_path("hashes.parquet")
+            con.execute(f"""
+                COPY (SELECT hash, name FROM checked WHERE old_name IS NULL)
+                TO '{out}' (FORMAT parquet, COMPRESSION zstd)
+            """)
+            txn.add_part(TABLE, out)
+    txn.set_table_meta("actions", hashes_exact=exact,
+                       hash_probe=hashing if first else meta.get("hash_probe", hashing))

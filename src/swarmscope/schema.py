@@ -67,6 +67,10 @@ ACTIONS_SCHEMA: pa.Schema = pa.schema(
         # Derived at ingest (never by sources):
         pa.field("links", _STR_LIST),  # normalised form of ``urls`` (swarmscope.urls)
         pa.field("text_key", pa.string()),  # hash of the normalised text (swarmscope.text)
+        # integers standing for names (swarmscope.hashed_names)
+        pa.field("account_hash", pa.int64()),
+        pa.field("shared_hash", pa.int64()),
+        pa.field("parent_hash", pa.int64()),
         # Provenance: where the row came from, so every finding traces back to a raw record.
         pa.field("ingest_id", pa.string(), nullable=False),
         pa.field("record", pa.int64(), nullable=False),

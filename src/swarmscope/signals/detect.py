@@ -68,7 +68,7 @@ from ..provenance import file_sha256
 from .clusters import leiden_clusters
 from .coaction import DEFAULT_MAX_NEIGHBOURS, aggregate_pairs, prepare_events
 from .derived import get_derived_table
-from .parity import action_ids_unique, cnt_network, coortweet_network
+from .parity import cnt_network, cnt_source, coortweet_network
 from .partners import DEFAULT_TAU, empty_partner_tests, partner_test
 from .significance import score_pairs
 
@@ -217,8 +217,9 @@ def detect(
             tbl = _as_edges(peer, per_window[beh])
             n_pairs = tbl.num_rows
         else:
-            peer, und = cnt_network(eng, "src", per_window[beh], min_edge_weight, behaviour=beh,
-                                    unique_ids=action_ids_unique(eng, beh))
+            unique, hashes = cnt_source(eng, case, beh, "cnt_src")
+            peer, und = cnt_network(eng, "cnt_src", per_window[beh], min_edge_weight,
+                                    behaviour=beh, unique_ids=unique, names=hashes)
             peer_tables.append(peer)
             tbl = _as_edges(und, per_window[beh])
             n_pairs = tbl.num_rows

@@ -40,6 +40,8 @@ from ..case import Case
 from ..engine import sql_literal
 from ..engines import Engine, open_engine
 from ..errors import UsageError
+from ..hashed_names import TABLE as HASHES_TABLE
+from ..hashed_names import hashes_exact
 from .coaction import as_engine, prepare_events
 
 
@@ -64,12 +66,30 @@ def peer_network(case: Case | str | Path, mode: str, behaviour: str = "repost",
     if mode not in ("cnt", "coortweet"):
         raise UsageError(f"unknown peer mode {mode!r}; choose cnt or coortweet")
     eng = open_engine(case, engine)
-    eng.create_view("peer_src", behaviour_sql(behaviour))
     if mode == "coortweet":
+        eng.create_view("peer_src", behaviour_sql(behaviour))
         return coortweet_network(eng, "peer_src", window, min_participation, edge_weight)
+    unique, names = cnt_source(eng, case, behaviour, "peer_src")
     directed, _ = cnt_network(eng, "peer_src", window, min_edge_weight, behaviour=behaviour,
-                              unique_ids=action_ids_unique(eng, behaviour))
+                              unique_ids=unique, names=names)
     return directed
+
+
+def cnt_source(engine: Engine, case: Case, behaviour: str, view: str) -> tuple[bool, str | None]:
+    """Create ``view``, the input of :func:`cnt_network` for ``behaviour``: on hashed names
+    when the behaviour has them and the case's hashes are exact
+    (:mod:`swarmscope.hashed_names`), else on names. Returns ``(unique_ids, names)``, the
+    arguments of :func:`cnt_network` that go with the view.
+
+    Hashes only where every action id occurs once: the earliest copy of a repeated id is
+    chosen by name, and hashes do not sort as names do.
+    """
+    unique = action_ids_unique(engine, behaviour)
+    if unique and get_behaviour(behaviour).hashed_sql and hashes_exact(case.manifest):
+        engine.create_view(view, behaviour_sql(behaviour, hashed=True))
+        return True, HASHES_TABLE
+    engine.create_view(view, behaviour_sql(behaviour))
+    return unique, None
 
 
 def action_ids_unique(engine: Engine, behaviour: str) -> bool:
@@ -146,13 +166,16 @@ def coortweet_network(engine: Engine | duckdb.DuckDBPyConnection, source: str,
 
 def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_window: float,
                 min_edge_weight: int = 1, behaviour: str | None = None,
-                unique_ids: bool = False) -> tuple[pa.Table, pa.Table]:
+                unique_ids: bool = False, names: str | None = None
+                ) -> tuple[pa.Table, pa.Table]:
     """coordination-network-toolkit semantics on the relation ``source`` (one behaviour).
     Returns (directed edges, undirected edges).
 
     ``behaviour`` names the behaviour in the output (read from ``source`` when not given);
     ``unique_ids`` says that ``source`` holds each action id once (a one-row-per-action
-    behaviour of a single platform), which saves checking it.
+    behaviour of a single platform), which saves checking it. With ``names``, the accounts and
+    objects of ``source`` are hashes, and ``names`` is a relation ``(hash, name)`` that gives
+    each account hash its one name (:mod:`swarmscope.hashed_names`); the output has names.
 
     CNT's weight needs every matching message, not ranks or a crowd cap, so this mode does not
     run the sweep of :mod:`~swarmscope.signals.coaction`: it joins the actions on ``(object,
@@ -186,7 +209,7 @@ def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_wi
     # read and number the rows in a single thread. Two of 10^9 messages share a UUID
     # with a probability below 10^-19, and the ids do not depend on the data, so input cannot
     # be written to collide.
-    eng.create_table("cnt_directed", f"""
+    eng.create_table("cnt_directed" if names is None else "cnt_hashed", f"""
         WITH b AS (
             SELECT account, object, t, gen_random_uuid() AS msg, t // {max(w_us, 1)} AS k
             FROM (SELECT account, object, epoch_us(ts) AS t FROM {base}) AS s
@@ -205,6 +228,18 @@ def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_wi
         GROUP BY user_1, user_2
         HAVING count(*) >= {mew}
     """)
+    if names is not None:
+        # Few edges: the table of names is read once, against the hashes of their accounts.
+        eng.create_table("cnt_names", f"""
+            SELECT hash, name FROM {names} SEMI JOIN (
+                SELECT user_1 AS h FROM cnt_hashed UNION SELECT user_2 FROM cnt_hashed
+            ) AS u ON u.h = hash
+        """)
+        eng.create_table("cnt_directed", """
+            SELECT n1.name AS user_1, n2.name AS user_2, d.weight
+            FROM cnt_hashed d JOIN cnt_names n1 ON n1.hash = d.user_1
+                              JOIN cnt_names n2 ON n2.hash = d.user_2
+        """)
     name = "CAST(NULL AS VARCHAR)" if behaviour is None else sql_literal(behaviour)
     directed = eng.table(f"""
         SELECT {name} AS behaviour, user_1, user_2, weight FROM cnt_directed
@@ -216,5 +251,5 @@ def cnt_network(engine: Engine | duckdb.DuckDBPyConnection, source: str, time_wi
         FROM cnt_directed GROUP BY least(user_1, user_2), greatest(user_1, user_2)
         ORDER BY a, b
     """)
-    eng.drop("cnt_x", "cnt_directed")
+    eng.drop("cnt_x", "cnt_directed", "cnt_hashed", "cnt_names")
     return directed, undirected
