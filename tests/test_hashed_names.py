@@ -160,3 +160,16 @@ def test_the_stored_hash_is_a_signed_64_bit_integer(name):
     con = duckdb.connect()
     value = con.execute(f"SELECT {ingest_module.hash_sql('$1')}", [name]).fetchone()[0]
     assert isinstance(value, int) and 0 <= value < 2**63
+
+
+def test_a_case_of_two_platforms_checks_repeated_ids_on_names(tmp_path):
+    a = write_reposts(tmp_path / "a.csv", 11)
+    case = new_case(tmp_path, "case", a)
+    assert case.manifest["tables"]["actions"]["platforms"] == ["x"]
+    ingest(case, [a], format="csv", mapping=MAPPING, platform="y")  # the same ids on y
+    case = Case.open(case.path)
+    assert case.manifest["tables"]["actions"]["platforms"] == ["x", "y"]
+    assert cnt_source(open_engine(case), case, "repost", "v") == (False, None)
+    # CNT keys messages by id alone: the copies on y add no message, so no weight changes
+    one = peer_network(new_case(tmp_path, "one", a), "cnt", "repost", window=60)
+    assert peer_network(case, "cnt", "repost", window=60).to_pylist() == one.to_pylist()

@@ -162,6 +162,7 @@ def ingest(
     report = IngestReport()
     with case.transaction() as txn:
         staged: list[Path] = []
+        names: list[pa.Table] = []  # distinct hashed names per batch
         rejects: dict[str, list[dict[str, Any]]] = {}
         for i, path in enumerate(paths):
             fmt = detect_format(path) if format == "auto" else format
@@ -177,7 +178,8 @@ def ingest(
                 def on_bytes(n: int, _i: int = i, _s: int = size) -> None:
                     progress(_i, n, _s)
             try:
-                rej = _ingest_file(source, path, fr, options, on_error, out, on_bytes, sha)
+                rej = _ingest_file(source, path, fr, options, on_error, out, on_bytes, sha,
+                                   names)
             finally:
                 # Waits for the thread also when reading failed; an error of the hash (which
                 # came first when the hash was computed before reading) takes precedence.
@@ -187,7 +189,7 @@ def ingest(
                 fr.rejected = len(rej)
             staged.append(out)
             report.files.append(fr)
-        _dedupe_and_stage(case, txn, staged, report)
+        _dedupe_and_stage(case, txn, staged, report, names)
         for fr in report.files:
             if fr.ingest_id in rejects:
                 name = f"{fr.ingest_id}.jsonl"
@@ -243,7 +245,7 @@ def _in_background(fn: Callable[[Path], str], path: Path) -> Callable[[], str]:
 
 def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOptions,
                  on_error: str, out: Path, progress: Callable[[int], None] | None,
-                 sha: Callable[[], str]) -> list[dict[str, Any]]:
+                 sha: Callable[[], str], names: list[pa.Table]) -> list[dict[str, Any]]:
     consumed = [0]
 
     def at(n: int) -> None:
@@ -260,8 +262,10 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
     # (_finalized, two workers) and this thread's writing; each hands over in order.
     derived = _finalized(source, ctx, consumed, fr.ingest_id, options)
     try:
-        for rows, table, bad, done in derived:
+        for rows, table, bad, done, batch_names in derived:
             fr.records += rows
+            if batch_names is not None and batch_names.num_rows:
+                names.append(batch_names)
             for record, col, reason, value in bad:
                 if on_error == "stop":
                     line = source.locate_lines(ctx, [record]).get(record)
@@ -293,9 +297,11 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
 
 def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id: str,
                options: SourceOptions
-               ) -> Iterator[tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]]:
-    """``(rows read, good rows in final form, bad records, bytes consumed)`` per group of the
-    adapter's batches (:func:`_read_ahead`), in file order, derived by two workers."""
+               ) -> Iterator[tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int,
+                                   pa.Table | None]]:
+    """``(rows read, good rows in final form, bad records, bytes consumed, their distinct
+    hashed names)`` per group of the adapter's batches (:func:`_read_ahead`), in file order,
+    derived by two workers."""
     # The adapter starts reading (in its thread) while the database opens.
     groups = _read_ahead(source, ctx, consumed)
     # One DuckDB thread per query (the workers and the other stages share the cores); each
@@ -309,17 +315,22 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
     connections = [db]
 
     def derive(item: tuple[pa.Table | None, int]
-               ) -> tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int]:
+               ) -> tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int,
+                          pa.Table | None]:
         group, done = item
         if group is None:
-            return 0, None, [], done
+            return 0, None, [], done, None
         con = getattr(local, "con", None)
         if con is None:
             con = local.con = db.cursor()
             con.execute("SET TimeZone='UTC'")
             connections.append(con)
         table, bad = _finalize(con, group, ingest_id, options)
-        return group.num_rows, table, bad, done
+        final_rows = table  # noqa: F841 - scanned by duckdb by name
+        # The batch's hashed names, distinct, while the batch is at hand and on this worker:
+        # the end of the ingest then merges far fewer rows (hashed_names).
+        names = con.sql(names_sql("final_rows")).to_arrow_table()
+        return group.num_rows, table, bad, done, names
 
     results = ordered_map(derive, groups, name=f"swarmscope-derive-{ctx.path.name}")
     try:
@@ -481,7 +492,7 @@ def _normalize_links(urls: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
-                      report: IngestReport) -> None:
+                      report: IngestReport, names: list[pa.Table]) -> None:
     """Drop rows already in the case or repeated within this ingest; stage the rest as a part."""
     con = connect(":memory:", temp_dir=case.path / ".tmp")
     new = f"read_parquet({sql_list(staged)})"
@@ -537,14 +548,28 @@ def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
             COPY (SELECT {cols} FROM marked WHERE keep)
             TO '{part}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)
         """)
-    _stage_names(case, txn, con, part)
+    _stage_names(case, txn, con, names)
+    _record_platforms(case, txn, con, part)
     txn.add_part("actions", part)
 
 
+def _record_platforms(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
+                      part: Path) -> None:
+    """Keep the case's list of platforms in the manifest (signals ask whether there is one)."""
+    meta = case.manifest.get("tables", {}).get("actions", {})
+    if case.parts("actions") and "platforms" not in meta:
+        return  # actions ingested before the list was kept: unknown, signals count them
+    new = [r[0] for r in con.execute(
+        f"SELECT DISTINCT platform FROM read_parquet({sql_list([part])})").fetchall()]
+    txn.set_table_meta("actions", platforms=sorted({*meta.get("platforms", []), *new}))
+
+
 def _stage_names(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
-                 part: Path) -> None:
-    """Add the names that the new part hashes to the case's table of names, and record whether
-    the case's hashes still stand one-to-one for names (:mod:`swarmscope.hashed_names`)."""
+                 names: list[pa.Table]) -> None:
+    """Add the names this ingest hashed (``names``: distinct per batch) to the case's table of
+    names, and record whether the case's hashes still stand one-to-one for names
+    (:mod:`swarmscope.hashed_names`). Names of rows dropped as duplicates are among them: the
+    table may hold names no action has, which costs nothing but a few rows."""
     meta = case.manifest.get("tables", {}).get("actions", {})
     first = not case.parts("actions")
     # Actions ingested before hashes existed have none: such a case never becomes exact.
@@ -553,8 +578,10 @@ def _stage_names(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
     if not first and meta.get("hash_probe") != hashing:
         exact = False  # this DuckDB hashes differently: one name would get two hashes
     if exact:
-        con.execute(f"CREATE TEMP TABLE new_names AS "
-                    f"{names_sql(f'read_parquet({sql_list([part])})')}")
+        batches = (pa.concat_tables(names) if names  # noqa: F841 - scanned by duckdb
+                   else pa.table({"hash": pa.array([], pa.int64()),
+                                  "name": pa.array([], pa.string())}))
+        con.execute("CREATE TEMP TABLE new_names AS SELECT DISTINCT hash, name FROM batches")
         old_parts = case.parts(TABLE)
         old = (f"read_parquet({sql_list(old_parts)})" if old_parts
                else "(SELECT NULL::BIGINT AS hash, NULL::VARCHAR AS name WHERE false)")

@@ -84,7 +84,7 @@ def cnt_source(engine: Engine, case: Case, behaviour: str, view: str) -> tuple[b
     Hashes only where every action id occurs once: the earliest copy of a repeated id is
     chosen by name, and hashes do not sort as names do.
     """
-    unique = action_ids_unique(engine, behaviour)
+    unique = action_ids_unique(engine, behaviour, case)
     if unique and get_behaviour(behaviour).hashed_sql and hashes_exact(case.manifest):
         engine.create_view(view, behaviour_sql(behaviour, hashed=True))
         return True, HASHES_TABLE
@@ -92,12 +92,17 @@ def cnt_source(engine: Engine, case: Case, behaviour: str, view: str) -> tuple[b
     return unique, None
 
 
-def action_ids_unique(engine: Engine, behaviour: str) -> bool:
+def action_ids_unique(engine: Engine, behaviour: str, case: Case | None = None) -> bool:
     """Whether the projection of ``behaviour`` holds each action id once: the case keys actions
     by (platform, action id), so it does when the behaviour gives one row per action and the
-    case has one platform."""
-    return (get_behaviour(behaviour).one_row_per_action
-            and engine.scalar("SELECT count(DISTINCT platform) FROM actions") <= 1)
+    case has one platform (read from the manifest of ``case`` where it lists them)."""
+    if not get_behaviour(behaviour).one_row_per_action:
+        return False
+    platforms = None if case is None else (
+        case.manifest.get("tables", {}).get("actions", {}).get("platforms"))
+    if platforms is not None:
+        return len(platforms) <= 1
+    return engine.scalar("SELECT count(DISTINCT platform) FROM actions") <= 1
 
 
 def coortweet_network(engine: Engine | duckdb.DuckDBPyConnection, source: str,
