@@ -65,11 +65,11 @@ def hash_sql(name_sql: str) -> str:
     return f"CASE WHEN ({name_sql}) IS NOT NULL THEN CAST(hash({name_sql}) >> 1 AS BIGINT) END"
 
 
-def names_sql(relation: str) -> str:
-    """SQL of the distinct ``(hash, name)`` pairs in ``relation`` (rows of the actions table,
-    hash columns included)."""
-    parts = [f"SELECT {col} AS hash, {name} AS name FROM {relation} WHERE {col} IS NOT NULL"
-             for col, name in HASHED_NAMES.items()]
+def names_sql(relation: str, names: dict[str, str] = HASHED_NAMES) -> str:
+    """SQL of the distinct ``(hash, name)`` pairs in ``relation``, which has the hash columns
+    and, for each, the SQL of its name in ``names`` (by default: rows of the actions table)."""
+    parts = [f"SELECT {col} AS hash, {names[col]} AS name FROM {relation} "
+             f"WHERE {col} IS NOT NULL" for col in HASHED_NAMES]
     return "SELECT DISTINCT hash, name FROM (" + " UNION ALL ".join(parts) + ") AS n"
 
 

@@ -325,11 +325,7 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
             con = local.con = db.cursor()
             con.execute("SET TimeZone='UTC'")
             connections.append(con)
-        table, bad = _finalize(con, group, ingest_id, options)
-        final_rows = table  # noqa: F841 - scanned by duckdb by name
-        # The batch's hashed names, distinct, while the batch is at hand and on this worker:
-        # the end of the ingest then merges far fewer rows (hashed_names).
-        names = con.sql(names_sql("final_rows")).to_arrow_table()
+        table, bad, names = _finalize(con, group, ingest_id, options)
         return group.num_rows, table, bad, done, names
 
     results = ordered_map(derive, groups, name=f"swarmscope-derive-{ctx.path.name}")
@@ -387,9 +383,11 @@ def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
 
 
 def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
-              options: SourceOptions) -> tuple[pa.Table, list[tuple[int, str, str, Any]]]:
+              options: SourceOptions
+              ) -> tuple[pa.Table, list[tuple[int, str, str, Any]], pa.Table]:
     """Parse times, validate, derive columns. Returns good rows (final form: all columns of
-    the actions table) and (record, col, reason, value) of the bad ones."""
+    the actions table), (record, col, reason, value) of the bad ones, and the distinct
+    ``(hash, name)`` of the names the good rows hash (:mod:`swarmscope.hashed_names`)."""
     n = batch.num_rows
     raw_ts = batch.column("ts")
     # The derived columns come from one statement that reads only the columns it needs: the
@@ -419,9 +417,12 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
         f"{key_sql('text')} AS text_key, record, {', '.join(named)} FROM ({trimmed})")
-    hashes = ", ".join(f"{hash_sql(name)} AS {col}" for col, name in HASHED_NAMES.items())
+    # Each hashed name is built once: hashed here, and returned for the table of names.
+    named_sql = ", ".join(f"{name} AS {col}_name" for col, name in HASHED_NAMES.items())
+    hashes = ", ".join(f"{hash_sql(col + '_name')} AS {col}" for col in HASHED_NAMES)
     derived = con.sql(
-        f"SELECT ts, links, text_key, {hashes}, record FROM ({keyed})").to_arrow_table()
+        f"SELECT *, {hashes} FROM (SELECT ts, links, text_key, record, {named_sql} "
+        f"FROM ({keyed}))").to_arrow_table()
     # The derived values are paired with the batch's rows by position: DuckDB (one thread)
     # keeps the scan order, and the record numbers confirm it.
     if not derived.column("record").equals(records):
@@ -461,9 +462,15 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
         else:
             columns.append(batch.column(f.name))
     table = pa.Table.from_arrays(columns, names=ACTIONS_SCHEMA.names)
+    name_rows = derived.select([c for col in HASHED_NAMES for c in (col, col + "_name")])
     if invalid is not None:
         table = table.filter(pc.invert(invalid))
-    return table.cast(ACTIONS_SCHEMA), bad
+        name_rows = name_rows.filter(pc.invert(invalid))
+    # the batch's hashed names, distinct, while they are at hand and on this worker: the end of
+    # the ingest then merges far fewer rows
+    names = con.sql(names_sql("name_rows", {c: c + "_name" for c in HASHED_NAMES})
+                    ).to_arrow_table()
+    return table.cast(ACTIONS_SCHEMA), bad, names
 
 
 @functools.lru_cache(maxsize=500_000)
@@ -582,24 +589,27 @@ def _stage_names(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
                    else pa.table({"hash": pa.array([], pa.int64()),
                                   "name": pa.array([], pa.string())}))
         con.execute("CREATE TEMP TABLE new_names AS SELECT DISTINCT hash, name FROM batches")
-        old_parts = case.parts(TABLE)
-        old = (f"read_parquet({sql_list(old_parts)})" if old_parts
-               else "(SELECT NULL::BIGINT AS hash, NULL::VARCHAR AS name WHERE false)")
-        con.execute(f"""
-            CREATE TEMP TABLE checked AS
-            SELECT n.hash, n.name, o.name AS old_name
-            FROM new_names n LEFT JOIN {old} o ON o.hash = n.hash
-        """)
         collisions = con.execute(
-            "SELECT (SELECT count(*) - count(DISTINCT hash) FROM new_names)"
-            " + (SELECT count(*) FROM checked WHERE old_name <> name)").fetchall()[0][0]
+            "SELECT count(*) - count(DISTINCT hash) FROM new_names").fetchall()[0][0]
+        fresh, old_parts = "new_names", case.parts(TABLE)
+        if not collisions and old_parts:
+            con.execute(f"""
+                CREATE TEMP TABLE checked AS
+                SELECT n.hash, n.name, o.name AS old_name
+                FROM new_names n LEFT JOIN read_parquet({sql_list(old_parts)}) o
+                  ON o.hash = n.hash
+            """)
+            collisions = con.execute(
+                "SELECT count(*) FROM checked WHERE old_name <> name").fetchall()[0][0]
+            fresh = "(SELECT hash, name FROM checked WHERE old_name IS NULL)"
         if collisions:
             exact = False
         else:
             out = txn.stage_path("hashes.parquet")
+            # zstd's lowest level: as small as the default on these names, and faster
             con.execute(f"""
-                COPY (SELECT hash, name FROM checked WHERE old_name IS NULL)
-                TO '{out}' (FORMAT parquet, COMPRESSION zstd)
+                COPY (SELECT hash, name FROM {fresh}) TO '{out}'
+                (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)
             """)
             txn.add_part(TABLE, out)
     txn.set_table_meta("actions", hashes_exact=exact,
