@@ -33,6 +33,10 @@ neartext    object = near-duplicate text family (MinHash + LSH, :mod:`swarmscope
 edit        object = wiki page (title), edits and reverts
 ==========  ===========================================================================
 
+``repost``, ``quote``, ``share`` and ``reply`` also have a hashed projection
+(:attr:`Behaviour.hashed_sql`): the same rows with accounts and objects given by the integers
+ingest stored for them (:mod:`swarmscope.hashed_names`), which joins run faster on.
+
 Example::
 
     >>> print(get_behaviour("hashtag").sql)  # doctest: +ELLIPSIS
