@@ -50,9 +50,9 @@ def new_case(tmp_path, name, *files):
     return Case.open(case.path)
 
 
-def names_table(case):
+def names_table(case, table):
     con = case.connect()
-    return con.execute("SELECT hash, name FROM hashes").fetchall()
+    return con.execute(f"SELECT hash, name FROM {table}").fetchall()
 
 
 def test_ingest_stores_hashes_and_each_name_once(tmp_path):
@@ -60,23 +60,31 @@ def test_ingest_stores_hashes_and_each_name_once(tmp_path):
     b = write_reposts(tmp_path / "b.csv", 2, prefix="b")
     case = new_case(tmp_path, "case", a)
     assert hashes_exact(case.manifest)
-    rows = names_table(case)
     con = case.connect()
-    expected = {r[0] for r in con.execute(
-        "SELECT account FROM actions UNION SELECT 'x:' || repost_of FROM actions "
-        "WHERE repost_of IS NOT NULL UNION SELECT 'x:' || parent_id FROM actions "
-        "WHERE parent_id IS NOT NULL").fetchall()}
-    assert sorted(n for _, n in rows) == sorted(expected)
-    assert len({h for h, _ in rows}) == len(rows)
+    expected = {
+        "account_names": {r[0] for r in con.execute("SELECT account FROM actions").fetchall()},
+        "object_names": {r[0] for r in con.execute(
+            "SELECT 'x:' || repost_of FROM actions WHERE repost_of IS NOT NULL UNION "
+            "SELECT 'x:' || parent_id FROM actions WHERE parent_id IS NOT NULL").fetchall()},
+    }
+    for table, names in expected.items():
+        rows = names_table(case, table)
+        assert sorted(n for _, n in rows) == sorted(names)
+        assert len({h for h, _ in rows}) == len(rows)
     # every stored hash is the hash of its own row's name
-    assert con.execute("""
-        SELECT count(*) FROM actions a JOIN hashes h ON h.hash = a.account_hash
-        WHERE h.name <> a.account""").fetchone()[0] == 0
+    for col, table, name in [("account_hash", "account_names", "a.account"),
+                             ("shared_hash", "object_names", "'x:' || a.repost_of"),
+                             ("parent_hash", "object_names", "'x:' || a.parent_id")]:
+        assert con.execute(f"""
+            SELECT count(*), count(*) FILTER (WHERE h.name <> {name})
+            FROM actions a JOIN {table} h ON h.hash = a.{col}""").fetchone() == (
+            con.execute(f"SELECT count({col}) FROM actions").fetchone()[0], 0)
     ingest(case, [b], format="csv", mapping=MAPPING, platform="x")
     ingest(case, [a], format="csv", mapping=MAPPING, platform="x")  # adds nothing
     case = Case.open(case.path)
-    rows = names_table(case)
-    assert len(rows) == len({n for _, n in rows}) == len(expected) * 2
+    for table, names in expected.items():
+        rows = names_table(case, table)
+        assert len(rows) == len({n for _, n in rows}) == len(names) * 2
     assert hashes_exact(case.manifest)
 
 
@@ -87,7 +95,7 @@ def test_cnt_joins_on_hashes_and_gives_the_names_result(tmp_path):
     names_only.manifest["tables"]["actions"]["hashes_exact"] = False
     for beh in ("repost", "reply", "share"):
         eng = open_engine(exact)
-        assert cnt_source(eng, exact, beh, "v")[1] == "hashes"
+        assert cnt_source(eng, exact, beh, "v")[1] == "account_names"
         eng = open_engine(names_only)
         assert cnt_source(eng, names_only, beh, "v")[1] is None
         for window in (0, 20, 60):

@@ -17,13 +17,15 @@ Each integer is DuckDB's 64-bit ``hash()`` of the name, shifted to 63 bits.
 
 **Exact, not probable.** A hash is not one-to-one, and names are written by the people under
 investigation: two names crafted to share a hash would merge two accounts. So each ingest also
-adds every name it hashed, once, to the case's ``hashes`` table (``hash, name``) and checks
-that no hash stands for two names, among the new names and against those already in the case;
+adds every name it hashed, once, to the case's table of account names (``account_names``:
+``hash, name``) or of object names (``object_names``), and checks that no hash stands for two
+names of one table, among the new names and against those already in the case;
 and it checks that DuckDB still hashes as it did when the case began (:data:`PROBE_NAMES`), so
 that one name never gets two hashes. The case records the outcome
 (:func:`hashes_exact`): when a collision turns up, or the case holds actions ingested before
 hashes existed, it is false for good and signals join on the names themselves, slower and with
-the same result. Signals map hashes back to names through the ``hashes`` table.
+the same result. Signals map account hashes back to names through ``account_names``; two
+tables, so that this reads the accounts' names only.
 
 Example::
 
@@ -54,8 +56,14 @@ HASHED_NAMES: dict[str, str] = {
 #: any of them differently would give one name two hashes, so it ends the case's exact hashes.
 PROBE_NAMES = ("", "a", "swarmscope", "twitter:1234567890123456789", "text:" + "0" * 32)
 
-#: The table of names: one row per distinct hashed name.
-TABLE = "hashes"
+#: The tables of names (one row per distinct hashed name) and the hash columns each holds:
+#: hashes are compared only within a table (accounts with accounts, objects with objects).
+ACCOUNT_NAMES = "account_names"
+OBJECT_NAMES = "object_names"
+NAME_TABLES: dict[str, tuple[str, ...]] = {
+    ACCOUNT_NAMES: ("account_hash",),
+    OBJECT_NAMES: ("shared_hash", "parent_hash"),
+}
 
 
 def hash_sql(name_sql: str) -> str:
@@ -65,11 +73,12 @@ def hash_sql(name_sql: str) -> str:
     return f"CASE WHEN ({name_sql}) IS NOT NULL THEN CAST(hash({name_sql}) >> 1 AS BIGINT) END"
 
 
-def names_sql(relation: str, names: dict[str, str] = HASHED_NAMES) -> str:
-    """SQL of the distinct ``(hash, name)`` pairs in ``relation``, which has the hash columns
-    and, for each, the SQL of its name in ``names`` (by default: rows of the actions table)."""
+def names_sql(relation: str, table: str, names: dict[str, str] = HASHED_NAMES) -> str:
+    """SQL of the distinct ``(hash, name)`` pairs of the name table ``table`` in ``relation``,
+    which has the hash columns and, for each, the SQL of its name in ``names`` (by default:
+    rows of the actions table)."""
     parts = [f"SELECT {col} AS hash, {names[col]} AS name FROM {relation} "
-             f"WHERE {col} IS NOT NULL" for col in HASHED_NAMES]
+             f"WHERE {col} IS NOT NULL" for col in NAME_TABLES[table]]
     return "SELECT DISTINCT hash, name FROM (" + " UNION ALL ".join(parts) + ") AS n"
 
 

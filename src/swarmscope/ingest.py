@@ -58,7 +58,7 @@ from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
 from .engine import SPACE_SEPARATORS, connect, sql_list, trim_sql
 from .errors import IngestError, UsageError
-from .hashed_names import HASHED_NAMES, TABLE, hash_sql, names_sql, probe
+from .hashed_names import HASHED_NAMES, NAME_TABLES, hash_sql, names_sql, probe
 from .provenance import file_sha256
 from .readahead import ordered_map, read_ahead
 from .schema import ACTIONS_SCHEMA
@@ -162,7 +162,7 @@ def ingest(
     report = IngestReport()
     with case.transaction() as txn:
         staged: list[Path] = []
-        names: list[pa.Table] = []  # distinct hashed names per batch
+        names: dict[str, list[pa.Table]] = {}  # per table of names, distinct per batch
         rejects: dict[str, list[dict[str, Any]]] = {}
         for i, path in enumerate(paths):
             fmt = detect_format(path) if format == "auto" else format
@@ -245,7 +245,8 @@ def _in_background(fn: Callable[[Path], str], path: Path) -> Callable[[], str]:
 
 def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOptions,
                  on_error: str, out: Path, progress: Callable[[int], None] | None,
-                 sha: Callable[[], str], names: list[pa.Table]) -> list[dict[str, Any]]:
+                 sha: Callable[[], str], names: dict[str, list[pa.Table]]
+                 ) -> list[dict[str, Any]]:
     consumed = [0]
 
     def at(n: int) -> None:
@@ -264,8 +265,9 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
     try:
         for rows, table, bad, done, batch_names in derived:
             fr.records += rows
-            if batch_names is not None and batch_names.num_rows:
-                names.append(batch_names)
+            for t, tbl in (batch_names or {}).items():
+                if tbl.num_rows:
+                    names.setdefault(t, []).append(tbl)
             for record, col, reason, value in bad:
                 if on_error == "stop":
                     line = source.locate_lines(ctx, [record]).get(record)
@@ -298,7 +300,7 @@ def _ingest_file(source: Source, path: Path, fr: FileReport, options: SourceOpti
 def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id: str,
                options: SourceOptions
                ) -> Iterator[tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int,
-                                   pa.Table | None]]:
+                                   dict[str, pa.Table] | None]]:
     """``(rows read, good rows in final form, bad records, bytes consumed, their distinct
     hashed names)`` per group of the adapter's batches (:func:`_read_ahead`), in file order,
     derived by two workers."""
@@ -316,7 +318,7 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
 
     def derive(item: tuple[pa.Table | None, int]
                ) -> tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int,
-                          pa.Table | None]:
+                          dict[str, pa.Table] | None]:
         group, done = item
         if group is None:
             return 0, None, [], done, None
@@ -384,10 +386,11 @@ def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
 
 def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
               options: SourceOptions
-              ) -> tuple[pa.Table, list[tuple[int, str, str, Any]], pa.Table]:
+              ) -> tuple[pa.Table, list[tuple[int, str, str, Any]], dict[str, pa.Table]]:
     """Parse times, validate, derive columns. Returns good rows (final form: all columns of
     the actions table), (record, col, reason, value) of the bad ones, and the distinct
-    ``(hash, name)`` of the names the good rows hash (:mod:`swarmscope.hashed_names`)."""
+    ``(hash, name)`` of the names the good rows hash, by table of names
+    (:mod:`swarmscope.hashed_names`)."""
     n = batch.num_rows
     raw_ts = batch.column("ts")
     # The derived columns come from one statement that reads only the columns it needs: the
@@ -468,8 +471,10 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
         name_rows = name_rows.filter(pc.invert(invalid))
     # the batch's hashed names, distinct, while they are at hand and on this worker: the end of
     # the ingest then merges far fewer rows
-    names = con.sql(names_sql("name_rows", {c: c + "_name" for c in HASHED_NAMES})
-                    ).to_arrow_table()
+    name_cols = {c: c + "_name" for c in HASHED_NAMES}
+    names = {}
+    for t in NAME_TABLES:  # a loop, not a comprehension: duckdb finds name_rows in this frame
+        names[t] = con.sql(names_sql("name_rows", t, name_cols)).to_arrow_table()
     return table.cast(ACTIONS_SCHEMA), bad, names
 
 
@@ -499,7 +504,7 @@ def _normalize_links(urls: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def _dedupe_and_stage(case: Case, txn: Transaction, staged: list[Path],
-                      report: IngestReport, names: list[pa.Table]) -> None:
+                      report: IngestReport, names: dict[str, list[pa.Table]]) -> None:
     """Drop rows already in the case or repeated within this ingest; stage the rest as a part."""
     con = connect(":memory:", temp_dir=case.path / ".tmp")
     new = f"read_parquet({sql_list(staged)})"
@@ -572,11 +577,11 @@ def _record_platforms(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnecti
 
 
 def _stage_names(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
-                 names: list[pa.Table]) -> None:
-    """Add the names this ingest hashed (``names``: distinct per batch) to the case's table of
-    names, and record whether the case's hashes still stand one-to-one for names
-    (:mod:`swarmscope.hashed_names`). Names of rows dropped as duplicates are among them: the
-    table may hold names no action has, which costs nothing but a few rows."""
+                 names: dict[str, list[pa.Table]]) -> None:
+    """Add the names this ingest hashed (``names``: by table of names, distinct per batch) to
+    the case's tables of names, and record whether the case's hashes still stand one-to-one
+    for names (:mod:`swarmscope.hashed_names`). Names of rows dropped as duplicates are among
+    them: a table may hold names no action has, which costs nothing but a few rows."""
     meta = case.manifest.get("tables", {}).get("actions", {})
     first = not case.parts("actions")
     # Actions ingested before hashes existed have none: such a case never becomes exact.
@@ -584,17 +589,21 @@ def _stage_names(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
     hashing = probe(con)
     if not first and meta.get("hash_probe") != hashing:
         exact = False  # this DuckDB hashes differently: one name would get two hashes
-    if exact:
-        batches = (pa.concat_tables(names) if names  # noqa: F841 - scanned by duckdb
+    staged: dict[str, Path] = {}
+    for table in NAME_TABLES:
+        if not exact:
+            break
+        batches = (pa.concat_tables(names[table]) if names.get(table)  # noqa: F841
                    else pa.table({"hash": pa.array([], pa.int64()),
                                   "name": pa.array([], pa.string())}))
-        con.execute("CREATE TEMP TABLE new_names AS SELECT DISTINCT hash, name FROM batches")
+        con.execute("CREATE OR REPLACE TEMP TABLE new_names AS "
+                    "SELECT DISTINCT hash, name FROM batches")
         collisions = con.execute(
             "SELECT count(*) - count(DISTINCT hash) FROM new_names").fetchall()[0][0]
-        fresh, old_parts = "new_names", case.parts(TABLE)
+        fresh, old_parts = "new_names", case.parts(table)
         if not collisions and old_parts:
             con.execute(f"""
-                CREATE TEMP TABLE checked AS
+                CREATE OR REPLACE TEMP TABLE checked AS
                 SELECT n.hash, n.name, o.name AS old_name
                 FROM new_names n LEFT JOIN read_parquet({sql_list(old_parts)}) o
                   ON o.hash = n.hash
@@ -604,13 +613,15 @@ def _stage_names(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
             fresh = "(SELECT hash, name FROM checked WHERE old_name IS NULL)"
         if collisions:
             exact = False
-        else:
-            out = txn.stage_path("hashes.parquet")
-            # zstd's lowest level: as small as the default on these names, and faster
-            con.execute(f"""
-                COPY (SELECT hash, name FROM {fresh}) TO '{out}'
-                (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)
-            """)
-            txn.add_part(TABLE, out)
+            break
+        out = staged[table] = txn.stage_path(f"{table}.parquet")
+        # zstd's lowest level: as small as the default on these names, and faster
+        con.execute(f"""
+            COPY (SELECT hash, name FROM {fresh}) TO '{out}'
+            (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)
+        """)
+    if exact:  # the tables of names of a case whose hashes are not exact are never read
+        for table, out in staged.items():
+            txn.add_part(table, out)
     txn.set_table_meta("actions", hashes_exact=exact,
                        hash_probe=hashing if first else meta.get("hash_probe", hashing))

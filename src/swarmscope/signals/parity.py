@@ -40,8 +40,7 @@ from ..case import Case
 from ..engine import sql_literal
 from ..engines import Engine, open_engine
 from ..errors import UsageError
-from ..hashed_names import TABLE as HASHES_TABLE
-from ..hashed_names import hashes_exact
+from ..hashed_names import ACCOUNT_NAMES, hashes_exact
 from .coaction import as_engine, prepare_events
 
 
@@ -87,7 +86,7 @@ def cnt_source(engine: Engine, case: Case, behaviour: str, view: str) -> tuple[b
     unique = action_ids_unique(engine, behaviour, case)
     if unique and get_behaviour(behaviour).hashed_sql and hashes_exact(case.manifest):
         engine.create_view(view, behaviour_sql(behaviour, hashed=True))
-        return True, HASHES_TABLE
+        return True, ACCOUNT_NAMES
     engine.create_view(view, behaviour_sql(behaviour))
     return unique, None
 
