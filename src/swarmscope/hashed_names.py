@@ -7,10 +7,11 @@ id-based behaviours join on:
 
 ==============  ==============================================================================
 account_hash    the ``account``
-shared_hash     what a repost, quote or share acts on (:data:`SHARED_OBJECT_SQL`:
+shared_hash     what a repost or quote acts on (:data:`SHARED_OBJECT_SQL`:
                 ``platform:repost_of``, or ``text:<text_key>`` for a repost without an id),
                 the object of the ``repost``, ``quote`` and ``share`` behaviours
-parent_hash     ``platform:parent_id`` (:data:`PARENT_OBJECT_SQL`), the object of ``reply``
+parent_hash     what a reply or comment answers, ``platform:parent_id``
+                (:data:`PARENT_OBJECT_SQL`), the object of ``reply``
 ==============  ==============================================================================
 
 Each integer is DuckDB's 64-bit ``hash()`` of the name, shifted to 63 bits.
@@ -39,11 +40,14 @@ from __future__ import annotations
 
 from typing import Any
 
-#: The object of the share behaviours, as SQL over the actions table's columns.
-SHARED_OBJECT_SQL = ("CASE WHEN repost_of IS NOT NULL THEN platform || ':' || repost_of "
+#: The object of the share behaviours, as SQL over the actions table's columns (NULL for the
+#: other kinds, so that only reposts and quotes add names).
+SHARED_OBJECT_SQL = ("CASE WHEN kind IN ('repost', 'quote') AND repost_of IS NOT NULL "
+                     "THEN platform || ':' || repost_of "
                      "WHEN kind = 'repost' THEN 'text:' || text_key END")
-#: The object of the reply behaviour.
-PARENT_OBJECT_SQL = "platform || ':' || parent_id"
+#: The object of the reply behaviour (NULL for the other kinds: a wiki edit's parent revision
+#: is not an object anything joins on).
+PARENT_OBJECT_SQL = "CASE WHEN kind IN ('reply', 'comment') THEN platform || ':' || parent_id END"
 
 #: hash column -> SQL of the name it hashes (NULL where the row has no such name)
 HASHED_NAMES: dict[str, str] = {
