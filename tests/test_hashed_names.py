@@ -7,19 +7,16 @@ names, with the same result.
 
 import csv
 import datetime as dt
-import importlib
 import random
 
 import duckdb
 import pytest
 
-from swarmscope import Case, ingest
+from swarmscope import Case, hashed_names, ingest
 from swarmscope.engines import open_engine
 from swarmscope.hashed_names import hashes_exact
 from swarmscope.signals.parity import cnt_source, peer_network
 
-# the module (``swarmscope.ingest`` is also the package's function of that name)
-ingest_module = importlib.import_module("swarmscope.ingest")
 T0 = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
 
 
@@ -113,7 +110,7 @@ def weak_hash(name_sql):
 def test_a_collision_makes_the_case_use_names(tmp_path, monkeypatch):
     a = write_reposts(tmp_path / "a.csv", 4)
     reference = peer_network(new_case(tmp_path, "ref", a), "cnt", "repost", window=60)
-    monkeypatch.setattr(ingest_module, "hash_sql", weak_hash)
+    monkeypatch.setattr(hashed_names, "hash_sql", weak_hash)
     case = new_case(tmp_path, "weak", a)
     assert not hashes_exact(case.manifest)
     assert cnt_source(open_engine(case), case, "repost", "v")[1] is None
@@ -121,7 +118,7 @@ def test_a_collision_makes_the_case_use_names(tmp_path, monkeypatch):
 
 
 def test_a_collision_with_an_earlier_ingest_is_found(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest_module, "hash_sql", weak_hash)
+    monkeypatch.setattr(hashed_names, "hash_sql", weak_hash)
     # under the weak hash each file's names are distinct (lengths 3 and 6), but bob collides
     # with ann of the earlier ingest
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
@@ -166,7 +163,7 @@ def test_actions_from_before_hashes_keep_the_case_on_names(tmp_path):
 @pytest.mark.parametrize("name", ["", "a", "ann", "x:" + "9" * 40, "text:" + "f" * 32, "é\u200b"])
 def test_the_stored_hash_is_a_signed_64_bit_integer(name):
     con = duckdb.connect()
-    value = con.execute(f"SELECT {ingest_module.hash_sql('$1')}", [name]).fetchone()[0]
+    value = con.execute(f"SELECT {hashed_names.hash_sql('$1')}", [name]).fetchone()[0]
     assert isinstance(value, int) and 0 <= value < 2**63
 
 

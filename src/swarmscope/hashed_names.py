@@ -40,6 +40,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 #: The object of the share behaviours, as SQL over the actions table's columns (NULL for the
 #: other kinds, so that only reposts and quotes add names).
 SHARED_OBJECT_SQL = ("CASE WHEN kind IN ('repost', 'quote') AND repost_of IS NOT NULL "
@@ -77,13 +80,22 @@ def hash_sql(name_sql: str) -> str:
     return f"CASE WHEN ({name_sql}) IS NOT NULL THEN CAST(hash({name_sql}) >> 1 AS BIGINT) END"
 
 
-def names_sql(relation: str, table: str, names: dict[str, str] = HASHED_NAMES) -> str:
-    """SQL of the distinct ``(hash, name)`` pairs of the name table ``table`` in ``relation``,
-    which has the hash columns and, for each, the SQL of its name in ``names`` (by default:
-    rows of the actions table)."""
-    parts = [f"SELECT {col} AS hash, {names[col]} AS name FROM {relation} "
-             f"WHERE {col} IS NOT NULL" for col in NAME_TABLES[table]]
-    return "SELECT DISTINCT hash, name FROM (" + " UNION ALL ".join(parts) + ") AS n"
+def hash_names(con: Any, names: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Table]:
+    """The stored hash of each of ``names`` (NULL for NULL), and the distinct ``(hash, name)``
+    among them. Each distinct name is hashed once (``con``: a one-thread DuckDB connection):
+    names repeat a lot within a batch, and DuckDB's DISTINCT on long strings cost more than
+    Arrow's dictionary encoding."""
+    if isinstance(names, pa.ChunkedArray):
+        names = names.combine_chunks()
+    encoded = pc.dictionary_encode(names)
+    uniques = pa.table({"name": encoded.dictionary})  # noqa: F841 - scanned by duckdb by name
+    hashed = con.sql(f"SELECT name, {hash_sql('name')} AS hash FROM uniques").to_arrow_table()
+    # one thread keeps the scan's order; the names confirm it
+    if not hashed.column("name").combine_chunks().equals(encoded.dictionary):
+        raise RuntimeError("internal error: hashed names are not in the order given")
+    hashes = hashed.column("hash").combine_chunks()
+    return (pc.take(hashes, encoded.indices),
+            pa.table({"hash": hashes, "name": encoded.dictionary}))
 
 
 def probe(con: Any) -> list[int]:

@@ -58,7 +58,7 @@ from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
 from .engine import SPACE_SEPARATORS, connect, sql_list, trim_sql
 from .errors import IngestError, UsageError
-from .hashed_names import HASHED_NAMES, NAME_TABLES, hash_sql, names_sql, probe
+from .hashed_names import HASHED_NAMES, NAME_TABLES, hash_names, probe
 from .provenance import file_sha256
 from .readahead import ordered_map, read_ahead
 from .schema import ACTIONS_SCHEMA
@@ -389,7 +389,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
               ) -> tuple[pa.Table, list[tuple[int, str, str, Any]], dict[str, pa.Table]]:
     """Parse times, validate, derive columns. Returns good rows (final form: all columns of
     the actions table), (record, col, reason, value) of the bad ones, and the distinct
-    ``(hash, name)`` of the names the good rows hash, by table of names
+    ``(hash, name)`` of the names the batch hashes, by table of names
     (:mod:`swarmscope.hashed_names`)."""
     n = batch.num_rows
     raw_ts = batch.column("ts")
@@ -406,26 +406,20 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
         ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
         ts_trimmed, ts_sql = pa.nulls(n, pa.string()), "ts"
     records = batch.column("record")
-    named = ("platform", "account", "kind", "repost_of", "parent_id")
     derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
         [ts_in, ts_trimmed, _normalize_links(batch.column("urls")), batch.column("text"),
-         records, *(batch.column(c) for c in named)],
-        names=["ts", "ts_trimmed", "links", "text", "record", *named])
+         records],
+        names=["ts", "ts_trimmed", "links", "text", "record"])
     # The text key's steps in nested SELECTs: each step reads the previous value several times.
     removed = f"SELECT * REPLACE ({removed_sql('text')} AS text) FROM derive"
     squeezed = f"SELECT * REPLACE ({squeezed_sql('text')} AS text) FROM ({removed})"
     trimmed = f"SELECT * REPLACE ({trim_sql('text')} AS text) FROM ({squeezed})"
-    keyed = (
+    derived = con.sql(
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{key_sql('text')} AS text_key, record, {', '.join(named)} FROM ({trimmed})")
-    # Each hashed name is built once: hashed here, and returned for the table of names.
-    named_sql = ", ".join(f"{name} AS {col}_name" for col, name in HASHED_NAMES.items())
-    hashes = ", ".join(f"{hash_sql(col + '_name')} AS {col}" for col in HASHED_NAMES)
-    derived = con.sql(
-        f"SELECT *, {hashes} FROM (SELECT ts, links, text_key, record, {named_sql} "
-        f"FROM ({keyed}))").to_arrow_table()
+        f"{key_sql('text')} AS text_key, record FROM ({trimmed})"
+    ).to_arrow_table()
     # The derived values are paired with the batch's rows by position: DuckDB (one thread)
     # keeps the scan order, and the record numbers confirm it.
     if not derived.column("record").equals(records):
@@ -454,28 +448,39 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
                 bad.append((records[i].as_py(), col, why, value))
             invalid = mask if invalid is None else pc.or_(invalid, mask)
     bad.sort(key=lambda b: b[0])
+    # The object names, from the text key computed above (in its own statement: DuckDB would
+    # compute the text key again for a name built in the statement that computes it).
+    named_rows = pa.table(  # noqa: F841 - scanned by duckdb by name
+        {"platform": batch.column("platform"), "kind": batch.column("kind"),
+         "repost_of": batch.column("repost_of"), "parent_id": batch.column("parent_id"),
+         "text_key": derived.column("text_key"), "account": batch.column("account")})
+    named = con.sql("SELECT " + ", ".join(f"{name} AS {col}" for col, name in HASHED_NAMES.items())
+                    + " FROM named_rows").to_arrow_table()
+    # Hashed once per distinct name of the batch, which also gives the batch's names for the
+    # tables of names (those of rejected rows too: a table of names may hold names no action
+    # has, see _stage_names).
+    hashes: dict[str, pa.Array] = {}
+    names: dict[str, list[pa.Table]] = {t: [] for t in NAME_TABLES}
+    for table_name, cols in NAME_TABLES.items():
+        for col in cols:
+            hashes[col], distinct = hash_names(con, named.column(col))
+            names[table_name].append(distinct)
     columns = []
     for f in ACTIONS_SCHEMA:
         if f.name == "ts":
             columns.append(ts)
-        elif f.name in ("links", "text_key", *HASHED_NAMES):
+        elif f.name in ("links", "text_key"):
             columns.append(derived.column(f.name))
+        elif f.name in hashes:
+            columns.append(hashes[f.name])
         elif f.name == "ingest_id":
             columns.append(repeat_string(ingest_id, n))
         else:
             columns.append(batch.column(f.name))
     table = pa.Table.from_arrays(columns, names=ACTIONS_SCHEMA.names)
-    name_rows = derived.select([c for col in HASHED_NAMES for c in (col, col + "_name")])
     if invalid is not None:
         table = table.filter(pc.invert(invalid))
-        name_rows = name_rows.filter(pc.invert(invalid))
-    # the batch's hashed names, distinct, while they are at hand and on this worker: the end of
-    # the ingest then merges far fewer rows
-    name_cols = {c: c + "_name" for c in HASHED_NAMES}
-    names = {}
-    for t in NAME_TABLES:  # a loop, not a comprehension: duckdb finds name_rows in this frame
-        names[t] = con.sql(names_sql("name_rows", t, name_cols)).to_arrow_table()
-    return table.cast(ACTIONS_SCHEMA), bad, names
+    return table.cast(ACTIONS_SCHEMA), bad, {t: pa.concat_tables(v) for t, v in names.items()}
 
 
 @functools.lru_cache(maxsize=500_000)
@@ -580,8 +585,8 @@ def _stage_names(case: Case, txn: Transaction, con: duckdb.DuckDBPyConnection,
                  names: dict[str, list[pa.Table]]) -> None:
     """Add the names this ingest hashed (``names``: by table of names, distinct per batch) to
     the case's tables of names, and record whether the case's hashes still stand one-to-one
-    for names (:mod:`swarmscope.hashed_names`). Names of rows dropped as duplicates are among
-    them: a table may hold names no action has, which costs nothing but a few rows."""
+    for names (:mod:`swarmscope.hashed_names`). Names of rows dropped as duplicates or rejected
+    are among them: a table may hold names no action has, which costs nothing but a few rows."""
     meta = case.manifest.get("tables", {}).get("actions", {})
     first = not case.parts("actions")
     # Actions ingested before hashes existed have none: such a case never becomes exact.
