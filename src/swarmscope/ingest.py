@@ -56,7 +56,7 @@ import pyarrow.parquet as pq
 
 from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
-from .engine import SPACE_SEPARATORS, connect, sql_list, trim_sql
+from .engine import SPACE_SEPARATORS, BatchQueries, connect, sql_list, trim_sql
 from .errors import IngestError, UsageError
 from .provenance import file_sha256
 from .readahead import ordered_map, read_ahead
@@ -311,12 +311,13 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
         group, done = item
         if group is None:
             return 0, None, [], done
-        con = getattr(local, "con", None)
-        if con is None:
-            con = local.con = db.cursor()
+        queries = getattr(local, "queries", None)
+        if queries is None:
+            con = db.cursor()
             con.execute("SET TimeZone='UTC'")
             connections.append(con)
-        table, bad = _finalize(con, group, ingest_id, options)
+            queries = local.queries = BatchQueries(con, "derive")
+        table, bad = _finalize(queries, group, ingest_id, options)
         return group.num_rows, table, bad, done
 
     results = ordered_map(derive, groups, name=f"swarmscope-derive-{ctx.path.name}")
@@ -373,10 +374,12 @@ def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
     return read_ahead(groups(), READ_AHEAD, name=f"swarmscope-read-{ctx.path.name}")
 
 
-def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
+def _finalize(queries: BatchQueries, batch: pa.Table, ingest_id: str,
               options: SourceOptions) -> tuple[pa.Table, list[tuple[int, str, str, Any]]]:
     """Parse times, validate, derive columns. Returns good rows (final form: all columns of
-    the actions table) and (record, col, reason, value) of the bad ones."""
+    the actions table) and (record, col, reason, value) of the bad ones. ``queries`` reads
+    the table it is given as ``derive``."""
+    con = queries.con
     n = batch.num_rows
     raw_ts = batch.column("ts")
     # The derived columns come from one statement that reads only the columns it needs: the
@@ -392,7 +395,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
         ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
         ts_trimmed, ts_sql = pa.nulls(n, pa.string()), "ts"
     records = batch.column("record")
-    derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
+    derive = pa.Table.from_arrays(
         [ts_in, ts_trimmed, _normalize_links(batch.column("urls")), batch.column("text"),
          records],
         names=["ts", "ts_trimmed", "links", "text", "record"])
@@ -400,12 +403,11 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     removed = f"SELECT * REPLACE ({removed_sql('text')} AS text) FROM derive"
     squeezed = f"SELECT * REPLACE ({squeezed_sql('text')} AS text) FROM ({removed})"
     trimmed = f"SELECT * REPLACE ({trim_sql('text')} AS text) FROM ({squeezed})"
-    derived = con.sql(
+    derived = queries.run(
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{key_sql('text')} AS text_key, record FROM ({trimmed})"
-    ).to_arrow_table()
+        f"{key_sql('text')} AS text_key, record FROM ({trimmed})", derive)
     # The derived values are paired with the batch's rows by position: DuckDB (one thread)
     # keeps the scan order, and the record numbers confirm it.
     if not derived.column("record").equals(records):

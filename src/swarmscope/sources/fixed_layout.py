@@ -46,7 +46,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..engine import SPACE_SEPARATORS
+from ..engine import SPACE_SEPARATORS, BatchQueries
 from ..errors import IngestError, UsageError
 from ..readahead import ordered_map, read_ahead
 from ..schema import SOURCE_COLUMNS
@@ -244,13 +244,13 @@ class FixedLayoutSource(Source):
             local = threading.local()
 
             def mapped(given: pa.RecordBatch | pa.Table) -> pa.Table:
-                con = getattr(local, "con", None)
-                if con is None:
-                    con = local.con = db.cursor()
+                queries = getattr(local, "queries", None)
+                if queries is None:
+                    con = db.cursor()
                     con.execute("SET TimeZone='UTC'")
                     connections.append(con)
-                batch = plan.scanned(given)  # noqa: F841 - scanned by duckdb by name
-                out = con.sql(plan.sql).to_arrow_table()
+                    queries = local.queries = BatchQueries(con, "batch")
+                out = queries.run(plan.sql, plan.scanned(given))
                 return _with_input_columns(out, given, plan.copied, layout.extra)
 
             results = ordered_map(mapped, parsed, name=f"swarmscope-map-{ctx.path.name}")
