@@ -335,13 +335,15 @@ def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
     """The adapter's batches, read in a background thread up to :data:`READ_AHEAD` ahead
     (:func:`~swarmscope.readahead.read_ahead`).
 
-    Consecutive batches are grouped into tables of at least :data:`GROUP_ROWS` rows (zero-copy),
+    Consecutive batches are grouped into tables of at least :data:`GROUP_ROWS` rows, or the
+    source's :attr:`~swarmscope.sources.base.Source.batch_rows` if more (zero-copy),
     since the pipeline's cost per batch is partly fixed and adapters may yield small batches.
     Yields ``(table, bytes consumed when it was read)`` in the adapter's order, then ``(None,
     bytes consumed at the end)``; an exception of the adapter comes after the rows read before
     it. Progress goes through the yielded values, so the caller's callback runs in the caller's
     thread.
     """
+    rows = max(GROUP_ROWS, source.batch_rows)
 
     def groups() -> Iterator[tuple[pa.Table | None, int]]:
         batches = source.read(ctx)
@@ -355,7 +357,7 @@ def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
                         yield pa.Table.from_batches(pending), consumed[0]
                         pending = []
                     pending.append(batch)
-                    if sum(b.num_rows for b in pending) >= GROUP_ROWS:
+                    if sum(b.num_rows for b in pending) >= rows:
                         yield pa.Table.from_batches(pending), consumed[0]
                         pending = []
         except Exception:

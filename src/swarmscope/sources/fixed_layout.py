@@ -52,7 +52,13 @@ from ..readahead import ordered_map, read_ahead
 from ..schema import SOURCE_COLUMNS
 from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
 from .json_object import json_objects
-from .table_stream import RECORD, RESERVED_PREFIX, csv_record_lines, open_table
+from .table_stream import (
+    RECORD,
+    RESERVED_PREFIX,
+    TABLE_BATCH_ROWS,
+    csv_record_lines,
+    open_table,
+)
 
 
 def ident(name: str) -> str:
@@ -210,13 +216,15 @@ class FixedLayoutSource(Source):
     delimiter: ClassVar[str] = ","
     #: Input columns without which a file is not this format (checked before reading rows).
     required_columns: ClassVar[tuple[str, ...]] = ()
+    #: Rows per batch of the mapping SQL, and of the ingest pipeline after it.
+    batch_rows: ClassVar[int] = TABLE_BATCH_ROWS
 
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         raise NotImplementedError
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
         refuse_mapping(self.name, self.options)
-        table = open_table(ctx, self.options.delimiter or self.delimiter)
+        table = open_table(ctx, self.options.delimiter or self.delimiter, self.batch_rows)
         self._kind = table.kind
         if not table.columns:
             return
