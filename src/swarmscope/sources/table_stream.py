@@ -165,11 +165,16 @@ def _csv_batches(ctx: ReadContext, columns: list[str], delimiter: str,
     delivered = 0
     pending: list[pa.RecordBatch] = []
     stream, counter = open_input(ctx.path)
+    # A batch goes once the blocks after its rows hold this many rows too, so that a short rest
+    # at the end of the file joins the last batch instead of paying a batch's fixed costs (its
+    # statements, a row group) and a pipeline stage of its own at the end.
+    slack = batch_rows // 8
 
-    def take() -> pa.Table:
+    def take(blocks: int | None = None) -> pa.Table:
+        """The first ``blocks`` pending blocks (all by default) as a table."""
         nonlocal delivered, pending
-        table = pa.Table.from_batches(pending)
-        first, pending = delivered + 1, []
+        table = pa.Table.from_batches(pending[:blocks])
+        first, pending = delivered + 1, pending[len(pending) if blocks is None else blocks:]
         delivered += table.num_rows
         return table.append_column(
             RECORD, int64_range(first, table.num_rows))
@@ -193,8 +198,12 @@ def _csv_batches(ctx: ReadContext, columns: list[str], delimiter: str,
                 ctx.progress(counter.consumed)
                 if b.num_rows:
                     pending.append(b)
-                    if sum(p.num_rows for p in pending) >= batch_rows:
-                        yield take()
+                    if sum(p.num_rows for p in pending) >= batch_rows + slack:
+                        blocks, rows = 0, 0
+                        while rows < batch_rows:
+                            rows += pending[blocks].num_rows
+                            blocks += 1
+                        yield take(blocks)
             if pending:
                 yield take()
             return
