@@ -56,7 +56,7 @@ import pyarrow.parquet as pq
 
 from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
-from .engine import SPACE_SEPARATORS, connect, sql_list, trim_sql
+from .engine import SPACE_SEPARATORS, BatchQueries, connect, sql_list, trim_sql
 from .errors import IngestError, UsageError
 from .hashed_names import HASHED_NAMES, NAME_TABLES, hash_names, probe
 from .provenance import file_sha256
@@ -322,12 +322,13 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
         group, done = item
         if group is None:
             return 0, None, [], done, None
-        con = getattr(local, "con", None)
-        if con is None:
-            con = local.con = db.cursor()
+        queries = getattr(local, "queries", None)
+        if queries is None:
+            con = db.cursor()
             con.execute("SET TimeZone='UTC'")
             connections.append(con)
-        table, bad, names = _finalize(con, group, ingest_id, options)
+            queries = local.queries = BatchQueries(con, "derive")
+        table, bad, names = _finalize(queries, group, ingest_id, options)
         return group.num_rows, table, bad, done, names
 
     results = ordered_map(derive, groups, name=f"swarmscope-derive-{ctx.path.name}")
@@ -345,13 +346,15 @@ def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
     """The adapter's batches, read in a background thread up to :data:`READ_AHEAD` ahead
     (:func:`~swarmscope.readahead.read_ahead`).
 
-    Consecutive batches are grouped into tables of at least :data:`GROUP_ROWS` rows (zero-copy),
+    Consecutive batches are grouped into tables of at least :data:`GROUP_ROWS` rows, or the
+    source's :attr:`~swarmscope.sources.base.Source.batch_rows` if more (zero-copy),
     since the pipeline's cost per batch is partly fixed and adapters may yield small batches.
     Yields ``(table, bytes consumed when it was read)`` in the adapter's order, then ``(None,
     bytes consumed at the end)``; an exception of the adapter comes after the rows read before
     it. Progress goes through the yielded values, so the caller's callback runs in the caller's
     thread.
     """
+    rows = max(GROUP_ROWS, source.batch_rows)
 
     def groups() -> Iterator[tuple[pa.Table | None, int]]:
         batches = source.read(ctx)
@@ -365,7 +368,7 @@ def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
                         yield pa.Table.from_batches(pending), consumed[0]
                         pending = []
                     pending.append(batch)
-                    if sum(b.num_rows for b in pending) >= GROUP_ROWS:
+                    if sum(b.num_rows for b in pending) >= rows:
                         yield pa.Table.from_batches(pending), consumed[0]
                         pending = []
         except Exception:
@@ -384,13 +387,14 @@ def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]
     return read_ahead(groups(), READ_AHEAD, name=f"swarmscope-read-{ctx.path.name}")
 
 
-def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
+def _finalize(queries: BatchQueries, batch: pa.Table, ingest_id: str,
               options: SourceOptions
               ) -> tuple[pa.Table, list[tuple[int, str, str, Any]], dict[str, pa.Table]]:
     """Parse times, validate, derive columns. Returns good rows (final form: all columns of
     the actions table), (record, col, reason, value) of the bad ones, and the distinct
     ``(hash, name)`` of the names the batch hashes, by table of names
-    (:mod:`swarmscope.hashed_names`)."""
+    (:mod:`swarmscope.hashed_names`). ``queries`` reads the table it is given as ``derive``."""
+    con = queries.con
     n = batch.num_rows
     raw_ts = batch.column("ts")
     # The derived columns come from one statement that reads only the columns it needs: the
@@ -406,7 +410,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
         ts_in = parse_timestamps(raw_ts, options.ts_format, options.tz, options.ts_unit, con=con)
         ts_trimmed, ts_sql = pa.nulls(n, pa.string()), "ts"
     records = batch.column("record")
-    derive = pa.Table.from_arrays(  # noqa: F841 - scanned by duckdb by name
+    derive = pa.Table.from_arrays(
         [ts_in, ts_trimmed, _normalize_links(batch.column("urls")), batch.column("text"),
          records],
         names=["ts", "ts_trimmed", "links", "text", "record"])
@@ -414,12 +418,11 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     removed = f"SELECT * REPLACE ({removed_sql('text')} AS text) FROM derive"
     squeezed = f"SELECT * REPLACE ({squeezed_sql('text')} AS text) FROM ({removed})"
     trimmed = f"SELECT * REPLACE ({trim_sql('text')} AS text) FROM ({squeezed})"
-    derived = con.sql(
+    derived = queries.run(
         f"SELECT ({ts_sql})::TIMESTAMPTZ AS ts, "
         # drop URLs that did not normalise and repeats, keeping first-seen order
         "list_filter(links, lambda x, i: x IS NOT NULL AND list_position(links, x) = i) AS links, "
-        f"{key_sql('text')} AS text_key, record FROM ({trimmed})"
-    ).to_arrow_table()
+        f"{key_sql('text')} AS text_key, record FROM ({trimmed})", derive)
     # The derived values are paired with the batch's rows by position: DuckDB (one thread)
     # keeps the scan order, and the record numbers confirm it.
     if not derived.column("record").equals(records):
@@ -450,12 +453,13 @@ def _finalize(con: duckdb.DuckDBPyConnection, batch: pa.Table, ingest_id: str,
     bad.sort(key=lambda b: b[0])
     # The object names, from the text key computed above (in its own statement: DuckDB would
     # compute the text key again for a name built in the statement that computes it).
-    named_rows = pa.table(  # noqa: F841 - scanned by duckdb by name
+    named_rows = pa.table(
         {"platform": batch.column("platform"), "kind": batch.column("kind"),
          "repost_of": batch.column("repost_of"), "parent_id": batch.column("parent_id"),
          "text_key": derived.column("text_key"), "account": batch.column("account")})
-    named = con.sql("SELECT " + ", ".join(f"{name} AS {col}" for col, name in HASHED_NAMES.items())
-                    + " FROM named_rows").to_arrow_table()
+    named = queries.run("SELECT " + ", ".join(f"{name} AS {col}"
+                                              for col, name in HASHED_NAMES.items())
+                        + " FROM derive", named_rows)
     # Hashed once per distinct name of the batch, which also gives the batch's names for the
     # tables of names (those of rejected rows too: a table of names may hold names no action
     # has, see _stage_names).

@@ -120,6 +120,9 @@ class Source:
     description: ClassVar[str] = ""
     #: File name patterns this format usually has (for documentation and auto-detection hints).
     extensions: ClassVar[tuple[str, ...]] = ()
+    #: Rows the ingest pipeline gathers into one batch, where more than its default
+    #: (:data:`swarmscope.ingest.GROUP_ROWS`) pays off; 0 for the default.
+    batch_rows: ClassVar[int] = 0
 
     def __init__(self, options: SourceOptions | None = None) -> None:
         self.options = options or SourceOptions()

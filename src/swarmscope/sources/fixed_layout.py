@@ -46,13 +46,19 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..engine import SPACE_SEPARATORS
+from ..engine import SPACE_SEPARATORS, BatchQueries
 from ..errors import IngestError, UsageError
 from ..readahead import ordered_map, read_ahead
 from ..schema import SOURCE_COLUMNS
 from .base import LIST_COLUMNS, ReadContext, Source, SourceOptions
 from .json_object import json_objects
-from .table_stream import RECORD, RESERVED_PREFIX, csv_record_lines, open_table
+from .table_stream import (
+    RECORD,
+    RESERVED_PREFIX,
+    TABLE_BATCH_ROWS,
+    csv_record_lines,
+    open_table,
+)
 
 
 def ident(name: str) -> str:
@@ -210,13 +216,15 @@ class FixedLayoutSource(Source):
     delimiter: ClassVar[str] = ","
     #: Input columns without which a file is not this format (checked before reading rows).
     required_columns: ClassVar[tuple[str, ...]] = ()
+    #: Rows per batch of the mapping SQL, and of the ingest pipeline after it.
+    batch_rows: ClassVar[int] = TABLE_BATCH_ROWS
 
     def layout(self, ctx: ReadContext, columns: list[str]) -> Layout:
         raise NotImplementedError
 
     def read(self, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
         refuse_mapping(self.name, self.options)
-        table = open_table(ctx, self.options.delimiter or self.delimiter)
+        table = open_table(ctx, self.options.delimiter or self.delimiter, self.batch_rows)
         self._kind = table.kind
         if not table.columns:
             return
@@ -244,13 +252,13 @@ class FixedLayoutSource(Source):
             local = threading.local()
 
             def mapped(given: pa.RecordBatch | pa.Table) -> pa.Table:
-                con = getattr(local, "con", None)
-                if con is None:
-                    con = local.con = db.cursor()
+                queries = getattr(local, "queries", None)
+                if queries is None:
+                    con = db.cursor()
                     con.execute("SET TimeZone='UTC'")
                     connections.append(con)
-                batch = plan.scanned(given)  # noqa: F841 - scanned by duckdb by name
-                out = con.sql(plan.sql).to_arrow_table()
+                    queries = local.queries = BatchQueries(con, "batch")
+                out = queries.run(plan.sql, plan.scanned(given))
                 return _with_input_columns(out, given, plan.copied, layout.extra)
 
             results = ordered_map(mapped, parsed, name=f"swarmscope-map-{ctx.path.name}")

@@ -80,12 +80,14 @@ def is_parquet(ctx: ReadContext) -> bool:
         return fh.read(4) == b"PAR1"
 
 
-def open_table(ctx: ReadContext, delimiter: str = ",") -> Table:
-    """Open ``ctx.path`` as CSV (any compression) or Parquet (by its magic bytes)."""
+def open_table(ctx: ReadContext, delimiter: str = ",",
+               batch_rows: int = TABLE_BATCH_ROWS) -> Table:
+    """Open ``ctx.path`` as CSV (any compression) or Parquet (by its magic bytes), read in
+    batches of ``batch_rows`` rows (the last one smaller)."""
     if is_parquet(ctx):
-        return _parquet_table(ctx)
+        return _parquet_table(ctx, batch_rows)
     columns = input_names(read_csv_header(ctx, delimiter))
-    return Table(columns, _csv_batches(ctx, columns, delimiter), "csv")
+    return Table(columns, _csv_batches(ctx, columns, delimiter, batch_rows), "csv")
 
 
 def input_names(names: list[str]) -> list[str]:
@@ -134,7 +136,7 @@ def _with_record(batch: pa.RecordBatch, columns: list[str], first: int) -> pa.Re
     return pa.RecordBatch.from_arrays(arrays + [records], names=list(columns) + [RECORD])
 
 
-def _parquet_table(ctx: ReadContext) -> Table:
+def _parquet_table(ctx: ReadContext, batch_rows: int = TABLE_BATCH_ROWS) -> Table:
     try:
         pf = pq.ParquetFile(ctx.path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -146,7 +148,7 @@ def _parquet_table(ctx: ReadContext) -> Table:
         total = max(1, pf.metadata.num_rows)
         size = ctx.path.stat().st_size
         done = 0
-        for b in pf.iter_batches(batch_size=TABLE_BATCH_ROWS):
+        for b in pf.iter_batches(batch_size=batch_rows):
             text = pa.RecordBatch.from_arrays(
                 [_as_text(b.column(i)) for i in range(b.num_columns)], names=columns)
             yield _with_record(text, columns, done + 1)
@@ -156,18 +158,23 @@ def _parquet_table(ctx: ReadContext) -> Table:
     return Table(columns, batches(), "parquet")
 
 
-def _csv_batches(ctx: ReadContext, columns: list[str],
-                 delimiter: str) -> Iterator[pa.RecordBatch | pa.Table]:
+def _csv_batches(ctx: ReadContext, columns: list[str], delimiter: str,
+                 batch_rows: int = TABLE_BATCH_ROWS) -> Iterator[pa.RecordBatch | pa.Table]:
     if not columns:
         return
     delivered = 0
     pending: list[pa.RecordBatch] = []
     stream, counter = open_input(ctx.path)
+    # A batch goes once the blocks after its rows hold this many rows too, so that a short rest
+    # at the end of the file joins the last batch instead of paying a batch's fixed costs (its
+    # statements, a row group) and a pipeline stage of its own at the end.
+    slack = batch_rows // 8
 
-    def take() -> pa.Table:
+    def take(blocks: int | None = None) -> pa.Table:
+        """The first ``blocks`` pending blocks (all by default) as a table."""
         nonlocal delivered, pending
-        table = pa.Table.from_batches(pending)
-        first, pending = delivered + 1, []
+        table = pa.Table.from_batches(pending[:blocks])
+        first, pending = delivered + 1, pending[len(pending) if blocks is None else blocks:]
         delivered += table.num_rows
         return table.append_column(
             RECORD, int64_range(first, table.num_rows))
@@ -191,8 +198,12 @@ def _csv_batches(ctx: ReadContext, columns: list[str],
                 ctx.progress(counter.consumed)
                 if b.num_rows:
                     pending.append(b)
-                    if sum(p.num_rows for p in pending) >= TABLE_BATCH_ROWS:
-                        yield take()
+                    if sum(p.num_rows for p in pending) >= batch_rows + slack:
+                        blocks, rows = 0, 0
+                        while rows < batch_rows:
+                            rows += pending[blocks].num_rows
+                            blocks += 1
+                        yield take(blocks)
             if pending:
                 yield take()
             return
