@@ -48,8 +48,16 @@ CNT_VENV = ROOT / "benchmarks" / ".venv-cnt"
 _PEAK = "\nimport resource as _r; print('__peak__', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)\n"
 
 
+def settle() -> None:
+    """Write out the files earlier runs left in the page cache before the next run starts: the
+    kernel writes them back in the background otherwise, on the cores the run is timed on (CNT
+    writes its database, swarmscope its case)."""
+    os.sync()
+
+
 def child(code: str, *args: str) -> tuple[float, float, str]:
     """Run python code in a child; returns (seconds, its peak RSS in MB, its stdout)."""
+    settle()
     t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code + _PEAK, *args], capture_output=True,
                          text=True)
@@ -64,6 +72,7 @@ def child(code: str, *args: str) -> tuple[float, float, str]:
 def run_timed(cmd: list[str], stdout: bool = False) -> tuple:
     """Run a command; wall seconds and its peak RSS (MB) via /usr/bin/time when available (and
     its standard output with ``stdout``)."""
+    settle()
     t = time.perf_counter()
     timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
     if timer:
