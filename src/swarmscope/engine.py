@@ -13,6 +13,7 @@ so a user can give a large job more room without code changes:
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import duckdb
@@ -95,6 +96,38 @@ class BatchQueries:
         finally:
             # the connection would otherwise hold the table until the next batch replaces it
             self.con.unregister(self._name)
+
+
+class WorkerQueries:
+    """One DuckDB database for a pool of worker threads, each with a cursor of its own (a
+    connection is not shared between threads) and its :class:`BatchQueries`.
+
+    A database costs tens of milliseconds to open, a cursor nothing. Queries run on one DuckDB
+    thread: the workers and the pipeline's other stages share the cores, and a single thread
+    keeps the rows in the order of the batch.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._db = duckdb.connect(config={"threads": 1})
+        self._name = name
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def get(self) -> BatchQueries:
+        """The calling thread's queries (made at its first call)."""
+        queries = getattr(self._local, "queries", None)
+        if queries is None:
+            con = self._db.cursor()
+            con.execute("SET TimeZone='UTC'")
+            self._cursors.append(con)
+            queries = self._local.queries = BatchQueries(con, self._name)
+        return queries
+
+    def close(self) -> None:
+        """Close the cursors and the database (after the workers have finished)."""
+        for con in reversed(self._cursors):
+            con.close()
+        self._db.close()
 
 
 def _sql_str(s: str) -> str:

@@ -56,7 +56,7 @@ import pyarrow.parquet as pq
 
 from .arrowbuf import EMPTY_STRING, TRUE, repeat_string, strings
 from .case import Case, Transaction
-from .engine import SPACE_SEPARATORS, BatchQueries, connect, sql_list, trim_sql
+from .engine import SPACE_SEPARATORS, BatchQueries, WorkerQueries, connect, sql_list, trim_sql
 from .errors import IngestError, UsageError
 from .hashed_names import HASHED_NAMES, NAME_TABLES, hash_names, probe
 from .provenance import file_sha256
@@ -306,15 +306,11 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
     derived by two workers."""
     # The adapter starts reading (in its thread) while the database opens.
     groups = _read_ahead(source, ctx, consumed)
-    # One DuckDB thread per query (the workers and the other stages share the cores); each
-    # worker has a cursor of one database, which is the costly part to open.
     try:
-        db = duckdb.connect(config={"threads": 1})
+        workers = WorkerQueries("derive")
     except BaseException:
         groups.close()
         raise
-    local = threading.local()
-    connections = [db]
 
     def derive(item: tuple[pa.Table | None, int]
                ) -> tuple[int, pa.Table | None, list[tuple[int, str, str, Any]], int,
@@ -322,13 +318,7 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
         group, done = item
         if group is None:
             return 0, None, [], done, None
-        queries = getattr(local, "queries", None)
-        if queries is None:
-            con = db.cursor()
-            con.execute("SET TimeZone='UTC'")
-            connections.append(con)
-            queries = local.queries = BatchQueries(con, "derive")
-        table, bad, names = _finalize(queries, group, ingest_id, options)
+        table, bad, names = _finalize(workers.get(), group, ingest_id, options)
         return group.num_rows, table, bad, done, names
 
     results = ordered_map(derive, groups, name=f"swarmscope-derive-{ctx.path.name}")
@@ -337,8 +327,7 @@ def _finalized(source: Source, ctx: ReadContext, consumed: list[int], ingest_id:
     finally:
         results.close()  # waits for the workers
         groups.close()
-        for con in reversed(connections):
-            con.close()
+        workers.close()
 
 
 def _read_ahead(source: Source, ctx: ReadContext, consumed: list[int]

@@ -37,16 +37,14 @@ Example (a three-column layout)::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..engine import SPACE_SEPARATORS, BatchQueries
+from ..engine import SPACE_SEPARATORS, WorkerQueries
 from ..errors import IngestError, UsageError
 from ..readahead import ordered_map, read_ahead
 from ..schema import SOURCE_COLUMNS
@@ -239,26 +237,18 @@ class FixedLayoutSource(Source):
         # overlaps the parsing of the next ones, and the checks (which report bad records) run
         # here, in file order.
         parsed = read_ahead(table.batches, name=f"swarmscope-parse-{ctx.path.name}")
-        # One DuckDB thread per query: the workers and the pipeline's other stages share the
-        # cores, and the rows come out in the order of the batch. Each worker has a cursor of
-        # one database (a database costs tens of milliseconds to open, a cursor nothing).
-        connections: list[duckdb.DuckDBPyConnection] = []
         try:
-            db = duckdb.connect(config={"threads": 1})
-            connections.append(db)
+            workers = WorkerQueries("batch")
+        except BaseException:
+            parsed.close()
+            raise
+        try:
             layout = self.layout(ctx, table.columns)
             self._labels = dict(layout.labels)
             plan = layout.plan(table.columns)
-            local = threading.local()
 
             def mapped(given: pa.RecordBatch | pa.Table) -> pa.Table:
-                queries = getattr(local, "queries", None)
-                if queries is None:
-                    con = db.cursor()
-                    con.execute("SET TimeZone='UTC'")
-                    connections.append(con)
-                    queries = local.queries = BatchQueries(con, "batch")
-                out = queries.run(plan.sql, plan.scanned(given))
+                out = workers.get().run(plan.sql, plan.scanned(given))
                 return _with_input_columns(out, given, plan.copied, layout.extra)
 
             results = ordered_map(mapped, parsed, name=f"swarmscope-map-{ctx.path.name}")
@@ -272,8 +262,7 @@ class FixedLayoutSource(Source):
                 results.close()  # waits for the workers
         finally:
             parsed.close()
-            for con in reversed(connections):
-                con.close()
+            workers.close()
         # Lines of records rejected in skip mode, found in one pass at the end.
         unplaced = [r for r in ctx.rejects if r.line is None and r.record is not None]
         if unplaced:
