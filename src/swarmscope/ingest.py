@@ -442,12 +442,13 @@ def _finalize(queries: BatchQueries, batch: pa.Table, ingest_id: str,
     bad.sort(key=lambda b: b[0])
     # The object names, from the text key computed above (in its own statement: DuckDB would
     # compute the text key again for a name built in the statement that computes it).
+    # A name that is a column of the batch (the account) is hashed as it is.
+    built = {col: name for col, name in HASHED_NAMES.items() if name not in batch.column_names}
     named_rows = pa.table(
         {"platform": batch.column("platform"), "kind": batch.column("kind"),
          "repost_of": batch.column("repost_of"), "parent_id": batch.column("parent_id"),
-         "text_key": derived.column("text_key"), "account": batch.column("account")})
-    named = queries.run("SELECT " + ", ".join(f"{name} AS {col}"
-                                              for col, name in HASHED_NAMES.items())
+         "text_key": derived.column("text_key")})
+    named = queries.run("SELECT " + ", ".join(f"{name} AS {col}" for col, name in built.items())
                         + " FROM derive", named_rows)
     # Hashed once per distinct name of the batch, which also gives the batch's names for the
     # tables of names (those of rejected rows too: a table of names may hold names no action
@@ -456,7 +457,8 @@ def _finalize(queries: BatchQueries, batch: pa.Table, ingest_id: str,
     names: dict[str, list[pa.Table]] = {t: [] for t in NAME_TABLES}
     for table_name, cols in NAME_TABLES.items():
         for col in cols:
-            hashes[col], distinct = hash_names(con, named.column(col))
+            values = named.column(col) if col in built else batch.column(HASHED_NAMES[col])
+            hashes[col], distinct = hash_names(con, values)
             names[table_name].append(distinct)
     columns = []
     for f in ACTIONS_SCHEMA:
